@@ -1,0 +1,111 @@
+"""The hash-chained audit log: append entries and verify the chain.
+
+Each entry's hash covers its id, time, actor, action, object, detail and the previous
+entry's hash. Appends are serialised (PostgreSQL advisory lock; SQLite BEGIN IMMEDIATE)
+so the chain never forks; `prev_hash` is unique as a last guard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from evidence.models import AuditEntry
+from evidence.timeutil import utcnow
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x65766964  # "evid": advisory lock id for the audit tail
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a user, a docking station or the system itself."""
+
+    type: str
+    id: str | None = None
+    label: str | None = None
+    ip: str | None = None
+
+
+SYSTEM = Actor("system", None, "system")
+
+
+def _canonical(entry_id: int, at: datetime, actor_type: str, actor_id: str | None, actor_label: str | None,
+               action: str, object_type: str | None, object_id: str | None, detail: str, ip: str | None,
+               prev_hash: str) -> bytes:
+    fields = [entry_id, at.isoformat(timespec="microseconds"), actor_type, actor_id, actor_label, action,
+              object_type, object_id, detail, ip, prev_hash]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def entry_hash_of(entry: AuditEntry) -> str:
+    return hashlib.sha256(
+        _canonical(entry.id, entry.at, entry.actor_type, entry.actor_id, entry.actor_label, entry.action,
+                   entry.object_type, entry.object_id, entry.detail, entry.ip, entry.prev_hash)
+    ).hexdigest()
+
+
+def record(session: Session, actor: Actor, action: str, object_type: str | None = None,
+           object_id: Any = None, **detail: Any) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits with the action it records)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    entry = AuditEntry(
+        id=(last.id + 1) if last else 1,
+        at=utcnow(),
+        actor_type=actor.type,
+        actor_id=str(actor.id) if actor.id is not None else None,
+        actor_label=actor.label,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+        ip=actor.ip,
+        prev_hash=last.entry_hash if last else GENESIS,
+    )
+    entry.entry_hash = entry_hash_of(entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class ChainReport:
+    entries: int
+    ok: bool
+    first_bad_id: int | None = None
+    reason: str | None = None
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the log in id order; name the first entry whose content or link is wrong."""
+    expected_prev, expected_id, count = GENESIS, 1, 0
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).scalars().all()
+        if not rows:
+            return ChainReport(count, True)
+        for entry in rows:
+            if entry.id != expected_id:
+                return ChainReport(count, False, entry.id,
+                                   f"entry {expected_id} is missing (next present is {entry.id})")
+            if entry.prev_hash != expected_prev:
+                return ChainReport(count, False, entry.id,
+                                   "prev_hash does not match the entry before it (rows removed or reordered)")
+            if entry_hash_of(entry) != entry.entry_hash:
+                return ChainReport(count, False, entry.id, "content does not match its hash (entry edited)")
+            expected_prev, expected_id = entry.entry_hash, entry.id + 1
+            count += 1
+            last_id = entry.id
+        session.expunge_all()

@@ -1,0 +1,83 @@
+"""Service configuration, read from the environment and `.env` (prefix `EVIDENCE_`).
+
+Every setting has a default that suits the single-box install; production overrides them
+through environment variables only (see the table in README.md).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVIDENCE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for SQLite, the embedded broker, SeaweedFS data and secrets.")
+    database_url: str = Field("", description="SQLAlchemy URL. Empty: SQLite file in data_dir.")
+    broker_url: str = Field("", description="Celery broker. Empty: embedded SQLite broker in data_dir. Production: redis://...")
+    broker_key_prefix: str = Field("", description="Prefix for every broker key (lets several deployments share one Redis).")
+    s3_endpoint: str = Field("127.0.0.1:8333", description="host:port of the S3 server the service uses.")
+    s3_public_endpoint: str = Field("", description="host:port put into presigned URLs for stations, if it differs from s3_endpoint.")
+    s3_access_key: str = Field("evidence", description="S3 access key.")
+    s3_secret_key: str = Field("", description="S3 secret key. Empty on single box: generated once and kept in data_dir.")
+    s3_secure: bool = Field(False, description="Use HTTPS to reach S3.")
+    s3_region: str = Field("us-east-1", description="S3 region used for signing.")
+    bucket_originals: str = Field("evidence-originals", description="Bucket for originals (object lock on).")
+    bucket_derived: str = Field("evidence-derived", description="Bucket for proxies, thumbnails and exports.")
+    object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE", "OFF"] = Field(
+        "COMPLIANCE", description="S3 object-lock mode applied to verified originals."
+    )
+    retention_days: int = Field(183, ge=1, description="Default retention of an original, counted from its recording time.")
+    secret_key: str = Field("", description="Key that signs login tokens. Empty: generated once and kept in data_dir.")
+    token_minutes: int = Field(30, ge=1, le=24 * 60, description="Lifetime of a login token.")
+    part_size_mib: int = Field(16, ge=5, le=5 * 1024, description="Smallest multipart part size handed to stations.")
+    max_parts: int = Field(1000, ge=1, le=10000, description="Part size grows so that no upload needs more parts.")
+    max_upload_bytes: int = Field(512 * GiB, description="Largest single file accepted.")
+    part_url_seconds: int = Field(6 * 3600, ge=60, description="Lifetime of presigned part upload URLs.")
+    download_url_seconds: int = Field(300, ge=10, le=3600, description="Lifetime of presigned download URLs.")
+    timezone: str = Field("Asia/Shanghai", description="The unit's time zone: device clocks and reports.")
+    max_clock_skew_hours: int = Field(48, description="A start time later than now plus this is refused.")
+    earliest_recording_year: int = Field(2005, description="A start time earlier than this year is refused.")
+    verify_sweep_minutes: int = Field(10, ge=1, description="Completed uploads still unverified after this are queued again.")
+    api_host: str = Field("127.0.0.1", description="Address the API listens on (single box).")
+    api_port: int = Field(8000, description="Port the API listens on (single box).")
+    log_level: str = Field("INFO", description="Log level.")
+    log_json: bool = Field(True, description="Write logs as JSON lines (False: human-readable).")
+
+    @property
+    def part_size_min(self) -> int:
+        return self.part_size_mib * MiB
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'evidence.db').resolve()}"
+
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+
+    def resolved_secret(self, name: Literal["secret_key", "s3_secret_key"]) -> str:
+        """A configured secret, or one generated on first use and kept (mode 600) in data_dir."""
+        value = getattr(self, name)
+        if value:
+            return value
+        path = self.data_dir / "secrets" / name
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(32)
+        path.touch(mode=0o600)
+        path.write_text(value)
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

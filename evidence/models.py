@@ -1,0 +1,187 @@
+"""SQLAlchemy models: identities, devices, recordings, upload sessions and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evidence.db import Base, UTCDateTime
+from evidence.timeutil import utcnow
+
+
+class Role(str, enum.Enum):
+    officer = "officer"
+    case_handler = "case_handler"
+    supervisor = "supervisor"
+    admin = "admin"
+    auditor = "auditor"
+
+
+class RecordingStatus(str, enum.Enum):
+    uploading = "uploading"  # an upload session is open
+    verifying = "verifying"  # upload complete, server re-hash pending
+    verified = "verified"  # server hash matched the declared sha256
+    failed = "failed"  # last upload did not verify; the station must send again
+
+
+class SessionStatus(str, enum.Enum):
+    open = "open"
+    verifying = "verifying"
+    verified = "verified"
+    failed = "failed"
+
+
+class Unit(Base):
+    """A node of the unit tree: 支队 (detachment) → 大队 (brigade) → 中队 (squadron)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(32), default="unit")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    police_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    unit: Mapped[Unit | None] = relationship()
+
+
+class Station(Base):
+    """A docking station (dock PC). It authenticates with an API key stored only as a hash."""
+
+    __tablename__ = "stations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Device(Base):
+    """A body camera (执法记录仪), known by its serial."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(64), unique=True)
+    model: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeviceAssignment(Base):
+    """Who carried a camera when: [assigned_from, assigned_to), open-ended when to is null."""
+
+    __tablename__ = "device_assignments"
+    __table_args__ = (Index("ix_assignment_device_from", "device_id", "assigned_from"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Recording(Base):
+    """One original media file, identified by its SHA-256 and stored once."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        Index("ix_recordings_officer_start", "officer_id", "started_at"),
+        Index("ix_recordings_unit_start", "unit_id", "started_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    media_kind: Mapped[str] = mapped_column(String(16))
+    original_filename: Mapped[str] = mapped_column(String(1024))
+    object_key: Mapped[str] = mapped_column(String(200))
+    device_serial: Mapped[str | None] = mapped_column(String(64), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    declared_police_id: Mapped[str | None] = mapped_column(String(32))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    officer_source: Mapped[str] = mapped_column(String(16), default="none")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    started_at_device: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    clock_offset_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    time_source: Mapped[str] = mapped_column(String(16), default="unknown")
+    important: Mapped[bool] = mapped_column(Boolean, default=False)
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    docked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=RecordingStatus.uploading.value, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UploadSession(Base):
+    """One attempt to send a recording's bytes: an S3 multipart upload to its content key."""
+
+    __tablename__ = "upload_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), index=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    s3_upload_id: Mapped[str | None] = mapped_column(String(1024))
+    object_key: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    part_size: Mapped[int] = mapped_column(BigInteger)
+    part_count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=SessionStatus.open.value, index=True)
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    verify_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recording: Mapped[Recording] = relationship()
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained log of every security-relevant action.
+
+    `entry_hash` covers all fields and `prev_hash`; ids are dense, so an edited, deleted
+    or reordered row breaks the chain at that row.
+    """
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_type: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    actor_label: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    ip: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
