@@ -52,7 +52,7 @@ def entry_hash_of(entry: AuditEntry) -> str:
 
 
 def record(session: Session, actor: Actor, action: str, object_type: str | None = None,
-           object_id: Any = None, **detail: Any) -> AuditEntry:
+           object_id: Any = None, /, **detail: Any) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits with the action it records)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})

@@ -1,0 +1,106 @@
+"""Request dependencies: database session, object store, and who is calling.
+
+Each route declares its callers with one of the `require_*` dependencies; the README's
+endpoint table and the tests follow these declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from evidence.db import new_session
+from evidence.identity import authenticate_station
+from evidence.models import Role, Station, User
+from evidence.security import decode_token
+from evidence.timeutil import utcnow
+from storage.factory import get_store
+from storage.s3 import ObjectStore
+
+bearer = HTTPBearer(auto_error=False, description="Login token from POST /api/v1/auth/login")
+
+
+def get_db() -> Iterator[Session]:
+    session = new_session()
+    try:
+        yield session
+    finally:
+        session.rollback()  # routes commit explicitly; anything left uncommitted is dropped
+        session.close()
+
+
+def store() -> ObjectStore:
+    return get_store()
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+DB = Annotated[Session, Depends(get_db)]
+Store = Annotated[ObjectStore, Depends(store)]
+IP = Annotated[str | None, Depends(client_ip)]
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(db: DB, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                 x_station_key: Annotated[str | None, Header(include_in_schema=False)] = None) -> User:
+    if creds is None:
+        if x_station_key:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "docking stations may not call this endpoint")
+        raise _unauthorized("log in first: send 'Authorization: Bearer <token>'")
+    try:
+        claims = decode_token(creds.credentials)
+    except jwt.ExpiredSignatureError:
+        raise _unauthorized("login token expired: log in again") from None
+    except jwt.InvalidTokenError:
+        raise _unauthorized("login token is not valid") from None
+    user = db.get(User, int(claims["sub"]))
+    if user is None or not user.active:
+        raise _unauthorized("account is disabled")
+    return user
+
+
+def require_roles(*roles: Role):
+    allowed = {r.value for r in roles}
+
+    def dependency(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role {user.role} may not call this; allowed: {', '.join(sorted(allowed))}")
+        return user
+
+    return dependency
+
+
+def current_station(db: DB, x_station_key: Annotated[str | None, Header(
+        description="Docking-station API key from station registration")] = None,
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Station:
+    if not x_station_key:
+        if creds is not None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "only docking stations may call this endpoint")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send the station's API key in 'X-Station-Key'")
+    station = authenticate_station(db, x_station_key)
+    if station is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "station key unknown or revoked")
+    now = utcnow()
+    if station.last_seen_at is None or now - station.last_seen_at > timedelta(minutes=1):
+        station.last_seen_at = now
+        db.commit()
+    return station
+
+
+AnyUser = Annotated[User, Depends(current_user)]
+Admin = Annotated[User, Depends(require_roles(Role.admin))]
+AdminOrAuditor = Annotated[User, Depends(require_roles(Role.admin, Role.auditor))]
+AdminOrSupervisor = Annotated[User, Depends(require_roles(Role.admin, Role.supervisor))]
+StationCaller = Annotated[Station, Depends(current_station)]

@@ -1,0 +1,47 @@
+"""The FastAPI application: routes, error mapping and start-up."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.routes import admin, audit, auth, health, ingest, recordings
+from evidence.errors import DomainError
+from evidence.logs import configure_logging
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    configure_logging()
+    from storage.factory import get_store
+
+    try:
+        get_store()  # creates the buckets; a failure here shows in /health, not a crash
+    except Exception:  # noqa: BLE001
+        import logging
+
+        logging.getLogger(__name__).exception("object storage not reachable at start-up")
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Body-camera evidence service",
+        version="0.1.0",
+        description="Verified ingest of body-camera footage, a role-scoped catalog and a hash-chained audit log. "
+        "Each endpoint's summary says who may call it.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
+
+    for module in (health, auth, admin, ingest, recordings, audit):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

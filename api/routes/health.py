@@ -1,0 +1,47 @@
+"""Health of the service and what it depends on. Who: anyone (no secrets are shown)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from evidence.db import get_engine
+from storage.factory import get_store
+
+router = APIRouter(tags=["health"])
+
+
+def _check(fn) -> dict:
+    try:
+        detail = fn()
+        return {"ok": True, **(detail or {})}
+    except Exception as exc:  # a health check reports, it does not raise
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+
+
+def _database():
+    with get_engine().connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"backend": get_engine().dialect.name}
+
+
+def _broker():
+    from workers.celery_app import celery_app
+
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=3)
+        return {"transport": conn.transport_cls if isinstance(conn.transport_cls, str) else conn.transport.driver_type}
+
+
+def _storage():
+    store = get_store()
+    store.ping()
+    return {"object_lock": store.object_lock_supported}
+
+
+@router.get("/health", summary="Database, broker and object storage status (who: anyone)")
+def health() -> JSONResponse:
+    parts = {"database": _check(_database), "broker": _check(_broker), "storage": _check(_storage)}
+    ok = all(p["ok"] for p in parts.values())
+    return JSONResponse({"status": "ok" if ok else "degraded", **parts}, status_code=200 if ok else 503)

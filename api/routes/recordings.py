@@ -1,0 +1,57 @@
+"""The recording catalog. Who: users, each within their role's reach; stations get 403.
+
+officer: own recordings; supervisor, case_handler: own unit and below; admin, auditor: all.
+Downloads: not auditors. Every read, search and download hand-out is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import DB, IP, AnyUser, Store
+from api.schemas import DownloadOut, RecordingOut, RecordingPage
+from evidence import catalog
+from evidence.config import get_settings
+from evidence.models import RecordingStatus
+from evidence.timeutil import to_utc
+
+router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
+
+
+@router.get("", response_model=RecordingPage, summary="Search recordings (who: any user, within reach)")
+def search(db: DB, user: AnyUser, ip: IP,
+           officer: Annotated[str | None, Query(description="警号 of the officer")] = None,
+           device: Annotated[str | None, Query(description="Camera serial")] = None,
+           start_from: Annotated[datetime | None, Query(description="Recording start ≥ this (no offset: unit's time zone)")] = None,
+           start_to: Annotated[datetime | None, Query(description="Recording start < this")] = None,
+           status: Annotated[RecordingStatus | None, Query()] = None,
+           important: bool | None = None,
+           page: Annotated[int, Query(ge=1)] = 1,
+           page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> RecordingPage:
+    tz = get_settings().timezone
+    f = catalog.RecordingFilter(officer=officer, device=device,
+                                start_from=to_utc(start_from, tz) if start_from else None,
+                                start_to=to_utc(start_to, tz) if start_to else None,
+                                status=status.value if status else None, important=important)
+    rows, total = catalog.search(db, user, f, page, page_size, ip)
+    db.commit()
+    return RecordingPage(items=[RecordingOut.model_validate(r) for r in rows], total=total, page=page,
+                         page_size=page_size)
+
+
+@router.get("/{recording_id}", response_model=RecordingOut, summary="One recording (who: any user, within reach)")
+def get_one(recording_id: int, db: DB, user: AnyUser, ip: IP) -> RecordingOut:
+    rec = catalog.read(db, user, recording_id, ip)
+    db.commit()
+    return RecordingOut.model_validate(rec)
+
+
+@router.post("/{recording_id}/download", response_model=DownloadOut,
+             summary="Short-lived download URL of the original (who: officer, case_handler, supervisor, admin, within reach)")
+def download(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> DownloadOut:
+    url, seconds = catalog.download_url(db, store, user, recording_id, ip)
+    db.commit()
+    return DownloadOut(url=url, expires_in=seconds)

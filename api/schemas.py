@@ -1,0 +1,137 @@
+"""Response and request bodies of the user-facing API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LoginIn(BaseModel):
+    police_id: str = Field(max_length=32)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UnitIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    level: str = Field("unit", max_length=32, description="detachment (支队), brigade (大队), squadron (中队)…")
+    parent_code: str | None = None
+
+
+class UnitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+
+class UserIn(BaseModel):
+    police_id: str
+    name: str = Field(min_length=1, max_length=200)
+    role: str
+    password: str = Field(min_length=8, max_length=256)
+    unit_code: str | None = None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    police_id: str
+    name: str
+    role: str
+    unit_id: int | None
+    active: bool
+
+
+class StationIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    unit_code: str | None = None
+
+
+class StationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    unit_id: int | None
+    key_id: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_seen_at: datetime | None
+
+
+class StationCreated(StationOut):
+    api_key: str = Field(description="Shown once. Put it in the dock agent's configuration.")
+
+
+class DeviceIn(BaseModel):
+    serial: str
+    model: str | None = Field(None, max_length=200)
+    unit_code: str | None = None
+
+
+class DeviceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    serial: str
+    model: str | None
+    unit_id: int | None
+
+
+class ImportOut(BaseModel):
+    imported: int
+    updated: int
+    errors: list[dict]
+
+
+class RecordingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    sha256: str
+    size_bytes: int
+    media_kind: str
+    original_filename: str
+    device_serial: str | None
+    declared_police_id: str | None
+    officer_id: int | None
+    officer_source: str
+    unit_id: int | None
+    started_at_device: datetime | None
+    started_at: datetime | None
+    clock_offset_seconds: int
+    time_source: str
+    important: bool
+    station_id: int | None
+    docked_at: datetime | None
+    uploaded_at: datetime | None
+    verified_at: datetime | None
+    retain_until: datetime | None
+    status: str
+    status_reason: str | None
+
+
+class RecordingPage(BaseModel):
+    items: list[RecordingOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class DownloadOut(BaseModel):
+    url: str
+    expires_in: int
+
+
+class ChainOut(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_id: int | None
+    reason: str | None

@@ -1,0 +1,101 @@
+"""The recording catalog: who may see which recordings, search, and audited reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import Session
+
+from evidence import audit
+from evidence.config import get_settings
+from evidence.errors import Forbidden, NotFound
+from evidence.identity import subtree_unit_ids
+from evidence.models import Recording, Role, User
+from storage.s3 import ObjectStore
+
+# Who may fetch the bytes of an original. Auditors read metadata and the log, not footage.
+DOWNLOAD_ROLES = {Role.officer.value, Role.case_handler.value, Role.supervisor.value, Role.admin.value}
+
+
+def visible(session: Session, user: User, query: Select) -> Select:
+    """Restrict a recordings query to what the user's role allows.
+
+    officer: own recordings; supervisor and case_handler: their unit and the units under
+    it; admin and auditor: all.
+    """
+    if user.role in (Role.admin.value, Role.auditor.value):
+        return query
+    if user.role == Role.officer.value:
+        return query.where(Recording.officer_id == user.id)
+    if user.role in (Role.supervisor.value, Role.case_handler.value) and user.unit_id is not None:
+        return query.where(Recording.unit_id.in_(subtree_unit_ids(session, user.unit_id)))
+    return query.where(false())
+
+
+@dataclass
+class RecordingFilter:
+    officer: str | None = None  # police ID
+    device: str | None = None  # camera serial
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+    status: str | None = None
+    important: bool | None = None
+
+
+def search(session: Session, user: User, f: RecordingFilter, page: int, page_size: int,
+           ip: str | None = None) -> tuple[list[Recording], int]:
+    query = visible(session, user, select(Recording))
+    if f.officer:
+        query = query.join(User, User.id == Recording.officer_id).where(User.police_id == f.officer)
+    if f.device:
+        query = query.where(Recording.device_serial == f.device)
+    if f.start_from:
+        query = query.where(Recording.started_at >= f.start_from)
+    if f.start_to:
+        query = query.where(Recording.started_at < f.start_to)
+    if f.status:
+        query = query.where(Recording.status == f.status)
+    if f.important is not None:
+        query = query.where(Recording.important == f.important)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(Recording.started_at.desc().nulls_last(), Recording.id.desc())
+                           .offset((page - 1) * page_size).limit(page_size)).all()
+    audit.record(session, user_actor(user, ip), "recording.search", "recording", None,
+                 filter={k: v for k, v in vars(f).items() if v is not None}, page=page, returned=len(rows),
+                 ids=[r.id for r in rows])
+    return list(rows), total
+
+
+def user_actor(user: User, ip: str | None = None) -> audit.Actor:
+    return audit.Actor("user", user.id, user.police_id, ip)
+
+
+def get_visible(session: Session, user: User, recording_id: int) -> Recording:
+    """One recording the user may see; others are answered as not found (no existence leak)."""
+    rec = session.scalar(visible(session, user, select(Recording).where(Recording.id == recording_id)))
+    if rec is None:
+        raise NotFound(f"recording {recording_id} not found")
+    return rec
+
+
+def read(session: Session, user: User, recording_id: int, ip: str | None = None) -> Recording:
+    rec = get_visible(session, user, recording_id)
+    audit.record(session, user_actor(user, ip), "recording.read", "recording", rec.id)
+    return rec
+
+
+def download_url(session: Session, store: ObjectStore, user: User, recording_id: int,
+                 ip: str | None = None) -> tuple[str, int]:
+    """A short-lived presigned GET for the original; every hand-out is audited."""
+    rec = get_visible(session, user, recording_id)
+    if user.role not in DOWNLOAD_ROLES:
+        raise Forbidden(f"role {user.role} may not download originals")
+    if rec.status != "verified":
+        raise Forbidden(f"recording {rec.id} is {rec.status}: only verified originals can be downloaded")
+    seconds = get_settings().download_url_seconds
+    url = store.presign_get_original(rec.object_key, timedelta(seconds=seconds), rec.original_filename)
+    audit.record(session, user_actor(user, ip), "recording.download", "recording", rec.id,
+                 sha256=rec.sha256, expires_in=seconds)
+    return url, seconds

@@ -1,0 +1,172 @@
+"""`evidence`: the server command line (single box, API, worker, administration, audit)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from evidence import audit, devices, identity
+from evidence.config import get_settings
+from evidence.db import session_scope
+from evidence.errors import DomainError
+from evidence.models import Role
+
+app = typer.Typer(help="Body-camera evidence service.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+units_app = typer.Typer(help="Units (支队 → 大队 → 中队).", no_args_is_help=True)
+users_app = typer.Typer(help="Users.", no_args_is_help=True)
+stations_app = typer.Typer(help="Docking stations.", no_args_is_help=True)
+devices_app = typer.Typer(help="Cameras and their assignments.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (stations_app, "stations"),
+                  (devices_app, "devices"), (audit_app, "audit")):
+    app.add_typer(sub, name=name)
+
+console = Console()
+CLI = audit.Actor("cli", os.environ.get("USER"), f"cli:{os.environ.get('USER', '?')}")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    console.print(f"[red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(no_worker: Annotated[bool, typer.Option(help="Do not start a worker")] = False) -> None:
+    """Run the whole service on this machine: SeaweedFS, SQLite, embedded broker, worker, API."""
+    from evidence.singlebox import serve as run
+
+    raise typer.Exit(run(with_worker=not no_worker))
+
+
+@app.command()
+def api(host: str = "", port: int = 0) -> None:
+    """Run only the HTTP API (production: behind a reverse proxy)."""
+    import uvicorn
+
+    s = get_settings()
+    uvicorn.run("api.main:app", host=host or s.api_host, port=port or s.api_port, proxy_headers=True)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def worker(ctx: typer.Context, queues: str = "fast,transcode", concurrency: int = 2,
+           beat: Annotated[bool, typer.Option(help="Also run the scheduler (one per deployment)")] = False) -> None:
+    """Run a Celery worker (extra arguments are passed to celery)."""
+    args = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
+            "--concurrency", str(concurrency), *(["-B"] if beat else []), *ctx.args]
+    os.execv(sys.executable, args)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations (creates the database schema on first run)."""
+    from evidence.migrate import upgrade
+
+    url = get_settings().resolved_database_url()
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(url, revision)
+    console.print(f"database at {revision}")
+
+
+@app.command("create-admin")
+def create_admin(police_id: Annotated[str, typer.Option(prompt=True)],
+                 name: Annotated[str, typer.Option(prompt=True)],
+                 password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                                       envvar="EVIDENCE_ADMIN_PASSWORD")]) -> None:
+    """Create an administrator account (the first one, or another)."""
+    try:
+        with session_scope() as session:
+            identity.create_user(session, CLI, police_id, name, Role.admin.value, password)
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"admin {police_id} created")
+
+
+@units_app.command("add")
+def units_add(code: str, name: str, level: str = "unit", parent: str | None = None) -> None:
+    """Add a unit under an optional parent unit code."""
+    try:
+        with session_scope() as session:
+            unit = identity.create_unit(session, CLI, code, name, level, parent)
+            console.print(f"unit {unit.code} created (id {unit.id})")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@users_app.command("add")
+def users_add(police_id: str, name: str, role: Role, unit: str | None = None,
+              password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="EVIDENCE_USER_PASSWORD")] = "") -> None:
+    """Add a user with a role in a unit."""
+    try:
+        with session_scope() as session:
+            identity.create_user(session, CLI, police_id, name, role.value, password, unit)
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"user {police_id} ({role.value}) created")
+
+
+@stations_app.command("register")
+def stations_register(name: str, unit: str | None = None) -> None:
+    """Register a docking station and print its API key (shown once)."""
+    try:
+        with session_scope() as session:
+            station, key = identity.register_station(session, CLI, name, unit)
+            station_id = station.id
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"station {station_id} registered. API key (store it in the dock agent's config now; "
+                  f"it is not shown again):")
+    print(key)
+
+
+@stations_app.command("revoke")
+def stations_revoke(station_id: int) -> None:
+    """Revoke a station's API key at once."""
+    try:
+        with session_scope() as session:
+            identity.revoke_station(session, CLI, station_id)
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"station {station_id} revoked")
+
+
+@devices_app.command("import-assignments")
+def devices_import(csv_file: Path) -> None:
+    """Import camera assignments: CSV with device_id,police_id,assigned_from,assigned_to."""
+    try:
+        text = csv_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {csv_file}: {exc}")
+    try:
+        with session_scope() as session:
+            report = devices.import_assignments_csv(session, CLI, text)
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"imported {report.imported}, updated {report.updated}, rejected {len(report.errors)}")
+    for err in report.errors:
+        console.print(f"  line {err['line']}: {err['reason']}")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; name the first broken entry. Exit 1 when broken."""
+    with session_scope() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        console.print(f"[green]audit chain intact[/]: {report.entries} entries")
+        return
+    console.print(f"[red]audit chain BROKEN at entry {report.first_bad_id}[/]: {report.reason} "
+                  f"({report.entries} entries before it are intact)")
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

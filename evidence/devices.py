@@ -1,0 +1,116 @@
+"""Cameras and who carried them when (device assignments, importable from CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from evidence import audit
+from evidence.config import get_settings
+from evidence.errors import Conflict, Invalid, NotFound
+from evidence.models import Device, DeviceAssignment, Unit, User
+from evidence.timeutil import to_utc
+
+SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+ASSIGNMENT_COLUMNS = ("device_id", "police_id", "assigned_from", "assigned_to")
+
+
+def create_device(session: Session, actor: audit.Actor, serial: str, model: str | None = None,
+                  unit_code: str | None = None) -> Device:
+    if not SERIAL.match(serial):
+        raise Invalid("device serial must be 1-64 letters, digits, '.', '_' or '-'")
+    if session.scalar(select(Device).where(Device.serial == serial)):
+        raise Conflict(f"device {serial} already exists")
+    unit_id = None
+    if unit_code:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+        if unit_id is None:
+            raise NotFound(f"unit {unit_code!r} does not exist")
+    device = Device(serial=serial, model=model, unit_id=unit_id)
+    session.add(device)
+    session.flush()
+    audit.record(session, actor, "device.create", "device", device.id, serial=serial, model=model)
+    return device
+
+
+def officer_at(session: Session, device_id: int, when: datetime) -> User | None:
+    """The officer assigned to the device at that instant, if any assignment covers it."""
+    return session.scalar(
+        select(User)
+        .join(DeviceAssignment, DeviceAssignment.user_id == User.id)
+        .where(DeviceAssignment.device_id == device_id, DeviceAssignment.assigned_from <= when,
+               or_(DeviceAssignment.assigned_to.is_(None), DeviceAssignment.assigned_to > when))
+        .order_by(DeviceAssignment.assigned_from.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def _parse_time(value: str, tz: str) -> datetime:
+    try:
+        return to_utc(datetime.fromisoformat(value.strip()), tz)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 time") from None
+
+
+def import_assignments_csv(session: Session, actor: audit.Actor, text: str) -> ImportReport:
+    """Import `device_id,police_id,assigned_from,assigned_to` rows.
+
+    Each row is its own savepoint: a bad row is reported with its line number and leaves
+    nothing behind, good rows import. Unknown cameras are created in the officer's unit.
+    Importing the same (device, officer, from) again updates its end.
+    """
+    tz = get_settings().timezone
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in ASSIGNMENT_COLUMNS[:3] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise Invalid(f"CSV header must contain {','.join(ASSIGNMENT_COLUMNS)}; missing {', '.join(missing)}")
+    for row in reader:
+        line = reader.line_num
+        try:
+            with session.begin_nested():
+                serial = (row.get("device_id") or "").strip()
+                police_id = (row.get("police_id") or "").strip()
+                if not SERIAL.match(serial):
+                    raise ValueError(f"device_id {serial!r} is not a valid camera serial")
+                user = session.scalar(select(User).where(User.police_id == police_id))
+                if user is None:
+                    raise ValueError(f"no user with police_id {police_id!r}")
+                start = _parse_time(row.get("assigned_from") or "", tz)
+                end_text = (row.get("assigned_to") or "").strip()
+                end = _parse_time(end_text, tz) if end_text else None
+                if end is not None and end <= start:
+                    raise ValueError("assigned_to must be after assigned_from")
+                device = session.scalar(select(Device).where(Device.serial == serial))
+                if device is None:
+                    device = Device(serial=serial, unit_id=user.unit_id)
+                    session.add(device)
+                    session.flush()
+                existing = session.scalar(select(DeviceAssignment).where(
+                    DeviceAssignment.device_id == device.id, DeviceAssignment.user_id == user.id,
+                    DeviceAssignment.assigned_from == start))
+                if existing:
+                    existing.assigned_to = end
+                    report.updated += 1
+                else:
+                    session.add(DeviceAssignment(device_id=device.id, user_id=user.id,
+                                                 assigned_from=start, assigned_to=end))
+                    report.imported += 1
+        except ValueError as exc:
+            report.errors.append({"line": line, "reason": str(exc)})
+    audit.record(session, actor, "device_assignment.import", "device_assignment", None,
+                 imported=report.imported, updated=report.updated, errors=len(report.errors))
+    return report

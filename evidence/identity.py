@@ -1,0 +1,110 @@
+"""Units, users and docking stations: plain functions over a session, shared by API and CLI."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evidence import audit
+from evidence.errors import Conflict, NotFound, Invalid
+from evidence.models import Role, Station, Unit, User
+from evidence.security import (hash_password, hash_station_secret, new_station_key, split_station_key,
+                               station_key_matches, verify_password)
+from evidence.timeutil import utcnow
+
+POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
+
+
+def create_unit(session: Session, actor: audit.Actor, code: str, name: str, level: str = "unit",
+                parent_code: str | None = None) -> Unit:
+    if session.scalar(select(Unit).where(Unit.code == code)):
+        raise Conflict(f"unit code {code!r} already exists")
+    parent = None
+    if parent_code:
+        parent = session.scalar(select(Unit).where(Unit.code == parent_code))
+        if parent is None:
+            raise NotFound(f"parent unit {parent_code!r} does not exist")
+    unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+    session.add(unit)
+    session.flush()
+    audit.record(session, actor, "unit.create", "unit", unit.id, code=code, name=name, parent=parent_code)
+    return unit
+
+
+def subtree_unit_ids(session: Session, unit_id: int) -> list[int]:
+    """The unit and every unit below it (recursive query, same SQL on SQLite and PostgreSQL)."""
+    tree = select(Unit.id).where(Unit.id == unit_id).cte("tree", recursive=True)
+    tree = tree.union_all(select(Unit.id).where(Unit.parent_id == tree.c.id))
+    return list(session.scalars(select(tree.c.id)))
+
+
+def create_user(session: Session, actor: audit.Actor, police_id: str, name: str, role: str, password: str,
+                unit_code: str | None = None) -> User:
+    if not POLICE_ID.match(police_id):
+        raise Invalid("police_id must be 1-32 letters or digits")
+    if role not in {r.value for r in Role}:
+        raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}")
+    if len(password) < 8:
+        raise Invalid("password must be at least 8 characters")
+    if session.scalar(select(User).where(User.police_id == police_id)):
+        raise Conflict(f"a user with police_id {police_id} already exists")
+    unit = None
+    if unit_code:
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise NotFound(f"unit {unit_code!r} does not exist")
+    elif role in (Role.officer.value, Role.supervisor.value, Role.case_handler.value):
+        raise Invalid(f"a {role} must belong to a unit")
+    user = User(police_id=police_id, name=name, role=role, password_hash=hash_password(password),
+                unit_id=unit.id if unit else None)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, police_id=police_id, role=role, unit=unit_code)
+    return user
+
+
+def authenticate(session: Session, police_id: str, password: str, ip: str | None) -> User | None:
+    user = session.scalar(select(User).where(User.police_id == police_id))
+    ok = verify_password(password, user.password_hash if user else None) and bool(user and user.active)
+    actor = audit.Actor("user", user.id if user else None, police_id, ip)
+    audit.record(session, actor, "auth.login" if ok else "auth.login_failed", "user", user.id if user else None)
+    return user if ok else None
+
+
+def register_station(session: Session, actor: audit.Actor, name: str, unit_code: str | None,
+                     created_by_id: int | None = None) -> tuple[Station, str]:
+    """Create a station and return it with its API key (shown this once, stored hashed)."""
+    unit = None
+    if unit_code:
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+        if unit is None:
+            raise NotFound(f"unit {unit_code!r} does not exist")
+    key_id, key = new_station_key()
+    station = Station(name=name, unit_id=unit.id if unit else None, key_id=key_id,
+                      key_hash=hash_station_secret(key), created_by_id=created_by_id)
+    session.add(station)
+    session.flush()
+    audit.record(session, actor, "station.register", "station", station.id, name=name, unit=unit_code)
+    return station, key
+
+
+def revoke_station(session: Session, actor: audit.Actor, station_id: int) -> Station:
+    station = session.get(Station, station_id)
+    if station is None:
+        raise NotFound(f"station {station_id} does not exist")
+    if station.revoked_at is None:
+        station.revoked_at = utcnow()
+        audit.record(session, actor, "station.revoke", "station", station.id)
+    return station
+
+
+def authenticate_station(session: Session, key: str) -> Station | None:
+    parts = split_station_key(key)
+    if parts is None:
+        return None
+    station = session.scalar(select(Station).where(Station.key_id == parts[0]))
+    if station is None or station.revoked_at is not None or not station_key_matches(key, station.key_hash):
+        return None
+    return station

@@ -1,0 +1,36 @@
+"""Structured logging: JSON lines by default (one event per line, easy to ship and grep)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+from evidence.config import get_settings
+
+_configured = False
+
+
+def configure_logging() -> None:
+    global _configured
+    if _configured:
+        return
+    settings = get_settings()
+    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if settings.log_json
+                else structlog.dev.ConsoleRenderer(colors=False))
+    formatter = structlog.stdlib.ProcessorFormatter(
+        processor=renderer,
+        foreign_pre_chain=[
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ExtraAdder(),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level.upper())
+    _configured = True

@@ -1,0 +1,108 @@
+"""`evidence serve`: the whole service on one machine with no external service.
+
+Starts a local SeaweedFS S3 server (data kept in data_dir/seaweedfs), migrates the SQLite
+database, runs a Celery worker (with beat) on the embedded SQLite broker and the API, and
+stops them in reverse order on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import select
+
+from evidence import audit, identity
+from evidence.config import get_settings
+from evidence.db import reset_caches, session_scope
+from evidence.migrate import upgrade
+from evidence.models import Role, User
+from storage.seaweedfs import SeaweedFS
+
+console = Console()
+
+
+def ensure_first_admin(data_dir: Path) -> tuple[str, str] | None:
+    """On first start, create an admin with a random password kept in data_dir/secrets."""
+    with session_scope() as session:
+        if session.scalar(select(User.id).where(User.role == Role.admin.value).limit(1)):
+            return None
+        password = secrets.token_urlsafe(12)
+        identity.create_user(session, audit.SYSTEM, "admin", "Administrator", Role.admin.value, password)
+    path = data_dir / "secrets" / "initial_admin_password"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n")
+    return "admin", password
+
+
+def serve(with_worker: bool = True) -> int:
+    settings = get_settings()
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, EVIDENCE_DATA_DIR=str(data_dir))
+    os.environ.update(env)
+    reset_caches()
+    settings = get_settings()
+
+    host, _, port = settings.s3_endpoint.rpartition(":")
+    weed = SeaweedFS(data_dir / "seaweedfs", settings.s3_access_key, settings.resolved_secret("s3_secret_key"),
+                     s3_port=int(port))
+    children: list[tuple[str, subprocess.Popen]] = []
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        console.print(f"[bold]Starting SeaweedFS[/] S3 on {settings.s3_endpoint} (data in {weed.data_dir})")
+        weed.start()
+        console.print("[bold]Migrating database[/] " + settings.resolved_database_url())
+        upgrade(settings.resolved_database_url())
+        created = ensure_first_admin(data_dir)
+        if with_worker:
+            children.append(("worker", subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-B",
+                 "-s", str(data_dir / "celerybeat-schedule"), "-Q", "fast,transcode",
+                 "--concurrency", "2", "--loglevel", settings.log_level.lower()],
+                env=env, start_new_session=True)))
+        children.append(("api", subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", settings.api_host,
+             "--port", str(settings.api_port), "--no-access-log"], env=env, start_new_session=True)))
+        url = f"http://{settings.api_host}:{settings.api_port}"
+        console.print(f"\n[bold green]Evidence service is up:[/] {url}   (API docs: {url}/docs)")
+        if created:
+            console.print(f"First start: log in as police ID [bold]{created[0]}[/] with password "
+                          f"[bold]{created[1]}[/] (also kept in {data_dir / 'secrets' / 'initial_admin_password'})")
+        else:
+            console.print("Log in with your admin police ID and password; create more admins with "
+                          "`evidence create-admin`.")
+        console.print("Press Ctrl-C to stop.\n")
+        while not stopping:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    console.print(f"[red]{name} exited with code {proc.returncode}; stopping everything[/]")
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for name, proc in reversed(children):
+            if proc.poll() is None:
+                console.print(f"Stopping {name}…")
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+        console.print("Stopping SeaweedFS…")
+        weed.stop()
+        console.print("Stopped.")
+    return 0

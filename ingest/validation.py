@@ -1,0 +1,81 @@
+"""Checks on untrusted upload metadata: every refusal says what is wrong and what is allowed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta
+
+from evidence.config import get_settings
+from evidence.timeutil import to_utc, utcnow
+
+MAX_FILENAME_BYTES = 255
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
+
+MEDIA_KINDS = {
+    "video": {"mp4", "mov", "avi", "mkv", "ts", "dav"},
+    "audio": {"wav", "m4a", "aac", "mp3"},
+    "photo": {"jpg", "jpeg", "png"},
+}
+
+
+def check_filename(name: str) -> str:
+    """A bare file name: no directories, no `..`, no control characters, valid UTF-8, ≤255 bytes."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("filename is empty")
+    try:
+        encoded = name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("filename is not valid Unicode (undecodable bytes or lone surrogates)") from None
+    if "\ufffd" in name:
+        raise ValueError("filename contains U+FFFD: it was not valid UTF-8 on the camera; rename it")
+    if "/" in name or "\\" in name:
+        raise ValueError("filename must be a bare name without '/' or '\\' (no directories)")
+    if name in (".", "..") or ".." in name.split("."):
+        raise ValueError("filename must not contain '..' path components")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
+        raise ValueError("filename contains control or invisible format characters")
+    if len(encoded) > MAX_FILENAME_BYTES:
+        raise ValueError(f"filename is {len(encoded)} bytes in UTF-8; at most {MAX_FILENAME_BYTES} are allowed")
+    return unicodedata.normalize("NFC", name)
+
+
+def media_kind(filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    for kind, exts in MEDIA_KINDS.items():
+        if ext in exts:
+            return kind
+    return "other"
+
+
+def check_sha256(value: str) -> str:
+    value = value.strip().lower()
+    if not SHA256_HEX.match(value):
+        raise ValueError("sha256 must be 64 hexadecimal characters")
+    return value
+
+
+def check_size(value: int) -> int:
+    limit = get_settings().max_upload_bytes
+    if value < 0:
+        raise ValueError("size_bytes must not be negative")
+    if value > limit:
+        raise ValueError(f"size_bytes {value} exceeds the largest accepted file ({limit} bytes)")
+    return value
+
+
+def check_time(value: datetime | None, field: str) -> datetime | None:
+    """Recording times must fall between the configured earliest year and now plus clock skew."""
+    if value is None:
+        return None
+    s = get_settings()
+    as_utc = to_utc(value, s.timezone)
+    earliest = datetime(s.earliest_recording_year, 1, 1).replace(tzinfo=as_utc.tzinfo)
+    if as_utc < earliest:
+        raise ValueError(f"{field} {value.isoformat()} is before {s.earliest_recording_year}: check the camera clock")
+    if as_utc > utcnow() + timedelta(hours=s.max_clock_skew_hours):
+        raise ValueError(f"{field} {value.isoformat()} is in the future by more than {s.max_clock_skew_hours} h: "
+                         "check the camera clock")
+    return value

@@ -1,0 +1,44 @@
+"""The Celery application. Redis in production; an embedded SQLite broker on a single box.
+
+Tasks are acks_late and idempotent: a worker killed mid-task leaves the message to be
+delivered again, and a sweep re-queues any verification whose message was lost.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from evidence.config import get_settings
+from evidence.logs import configure_logging
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    app = Celery("evidence", broker=settings.resolved_broker_url(), include=["workers.tasks"])
+    transport_options: dict = {}
+    if settings.resolved_broker_url().startswith(("redis", "rediss")):
+        # Longer than the longest task, so a slow task is never handed to a second worker.
+        transport_options["visibility_timeout"] = 6 * 3600
+    if settings.broker_key_prefix:
+        transport_options["global_keyprefix"] = settings.broker_key_prefix
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue="fast",
+        task_routes={"workers.tasks.verify_upload": {"queue": "fast"},
+                     "workers.tasks.sweep_unverified": {"queue": "fast"}},
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        beat_schedule={
+            "sweep-unverified": {"task": "workers.tasks.sweep_unverified", "schedule": 60.0},
+        },
+    )
+    return app
+
+
+configure_logging()
+celery_app = make_celery()
