@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,6 +43,16 @@ def ensure_first_admin(data_dir: Path) -> tuple[str, str] | None:
     return "admin", password
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "in use"
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def serve(with_worker: bool = True) -> int:
     settings = get_settings()
     data_dir = settings.data_dir.resolve()
@@ -63,6 +74,11 @@ def serve(with_worker: bool = True) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    for what, port_number in (("S3", int(port)), ("API", settings.api_port)):
+        if not port_is_free(host or "127.0.0.1", port_number):
+            console.print(f"[red]error:[/] port {port_number} for the {what} is already in use: is another "
+                          f"`evidence serve` running? Stop it, or set EVIDENCE_{'S3_ENDPOINT' if what == 'S3' else 'API_PORT'}.")
+            return 2
     try:
         console.print(f"[bold]Starting SeaweedFS[/] S3 on {settings.s3_endpoint} (data in {weed.data_dir})")
         weed.start()
@@ -70,10 +86,13 @@ def serve(with_worker: bool = True) -> int:
         upgrade(settings.resolved_database_url())
         created = ensure_first_admin(data_dir)
         if with_worker:
+            celery = [sys.executable, "-m", "celery", "-A", "workers.celery_app"]
+            level = ["--loglevel", settings.log_level.lower()]
             children.append(("worker", subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-B",
-                 "-s", str(data_dir / "celerybeat-schedule"), "-Q", "fast,transcode",
-                 "--concurrency", "2", "--loglevel", settings.log_level.lower()],
+                [*celery, "worker", "-Q", "fast,transcode", "--concurrency", "2", *level],
+                env=env, start_new_session=True)))
+            children.append(("scheduler", subprocess.Popen(
+                [*celery, "beat", "-s", str(data_dir / "celerybeat-schedule"), *level],
                 env=env, start_new_session=True)))
         children.append(("api", subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", settings.api_host,
@@ -97,11 +116,13 @@ def serve(with_worker: bool = True) -> int:
         for name, proc in reversed(children):
             if proc.poll() is None:
                 console.print(f"Stopping {name}…")
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.send_signal(signal.SIGTERM)  # the process stops its own children (warm shutdown)
                 try:
                     proc.wait(60)
                 except subprocess.TimeoutExpired:
+                    console.print(f"[yellow]{name} did not stop within 60 s; killing it[/]")
                     os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
         console.print("Stopping SeaweedFS…")
         weed.stop()
         console.print("Stopped.")

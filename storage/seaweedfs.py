@@ -34,6 +34,7 @@ def free_port() -> int:
 
 def _is_free(port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "in use"
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
