@@ -198,15 +198,19 @@ def complete(session: Session, store: ObjectStore, station: Station, session_id:
         if exc.code != "NoSuchUpload":
             raise
         return _recover_completed(session, store, station, up, ip)
-    by_number = {p.part_number: p for p in landed}
-    missing = [n for n in range(1, up.part_count + 1) if n not in by_number]
+    missing = sorted({n for n in range(1, up.part_count + 1)} - {p.part_number for p in landed})
     if missing:
         raise Conflict(f"{len(missing)} part(s) have not landed yet", missing=missing[:100])
+    by_number = {}
     for n in range(1, up.part_count + 1):
         want = up.part_size if n < up.part_count else up.size_bytes - up.part_size * (up.part_count - 1)
-        if by_number[n].size != want:
-            raise Conflict(f"part {n} is {by_number[n].size} bytes; {want} expected. Send it again",
+        # A part sent twice may be listed twice (SeaweedFS keeps both): take one of the planned size.
+        candidates = [p for p in landed if p.part_number == n]
+        fitting = [p for p in candidates if p.size == want]
+        if not fitting:
+            raise Conflict(f"part {n} is {candidates[0].size} bytes; {want} expected. Send it again",
                            bad_part=n)
+        by_number[n] = fitting[0]
     store.complete_multipart(up.object_key, up.s3_upload_id,
                              [by_number[n] for n in range(1, up.part_count + 1)])
     return _mark_completed(session, store, station, up, ip)

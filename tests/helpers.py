@@ -1,0 +1,46 @@
+"""Small helpers shared by the tests: upload metadata, waiting for verification, DB reads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from docking_station.client import StationClient, sha256_file
+
+
+def meta_for(path: Path, police_id: str | None = None, serial: str | None = "CAM0001",
+             started_at: str = "2026-11-28T09:30:00", **extra) -> dict:
+    return {"sha256": sha256_file(path), "size_bytes": path.stat().st_size, "filename": path.name,
+            "device_serial": serial, "police_id": police_id, "started_at": started_at,
+            "time_source": "filename", "important": False, **extra}
+
+
+def random_file(path: Path, size: int) -> Path:
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+def wait_settled(client: StationClient, session_ids: list[str], timeout: float = 120) -> dict[str, dict]:
+    """Poll each session until the server verified or failed it."""
+    deadline = time.monotonic() + timeout
+    states: dict[str, dict] = {}
+    for sid in session_ids:
+        states[sid] = client.wait_settled(sid, timeout=max(1.0, deadline - time.monotonic()))
+    return states
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def upload_as(world, path: Path, police_id: str, serial: str = "CAM0001", **extra) -> int:
+    """Upload a file through the protocol and return its verified recording id."""
+    client = StationClient(world.service.base_url, world.station_key)
+    try:
+        result = client.upload(path, meta_for(path, police_id=police_id, serial=serial, **extra))
+    finally:
+        client.close()
+    assert result.status in ("verified", "already_verified"), result
+    return result.recording_id

@@ -1,0 +1,59 @@
+"""Real media generated with ffmpeg (lavfi testsrc2 + sine), and deliberately broken files."""
+
+from __future__ import annotations
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+def _video(size: str, rate: int, seconds: float, seed: int) -> list[str]:
+    return ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency={220 + seed * 37}:duration={seconds}"]
+
+
+def _ffmpeg(args: list[str], out: Path) -> Path:
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, str(out)], check=True,
+                   stdin=subprocess.DEVNULL)
+    return out
+
+
+def h264_mp4(out: Path, seed: int = 0, seconds: float = 2, size: str = "320x240", noise: bool = False) -> Path:
+    """noise=True makes frames incompressible: about 10 MB per second at 720p (multi-part files)."""
+    quality = ["-vf", "noise=alls=30:allf=t", "-crf", "18"] if noise else ["-crf", "30"]
+    return _ffmpeg([*_video(size, 15, seconds, seed), "-metadata", f"comment=seed{seed}", "-c:v", "libx264",
+                    "-preset", "ultrafast", *quality, "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"], out)
+
+
+def h265_mp4(out: Path, seed: int = 0, seconds: float = 2, size: str = "320x240") -> Path:
+    return _ffmpeg([*_video(size, 15, seconds, seed), "-metadata", f"comment=seed{seed}", "-c:v", "libx265",
+                    "-preset", "ultrafast", "-x265-params", "log-level=error", "-tag:v", "hvc1",
+                    "-c:a", "aac", "-shortest"], out)
+
+
+def mjpeg_avi(out: Path, seed: int = 0, seconds: float = 2) -> Path:
+    return _ffmpeg([*_video("320x240", 10, seconds, seed), "-metadata", f"comment=seed{seed}", "-c:v", "mjpeg",
+                    "-q:v", "8", "-c:a", "pcm_s16le", "-shortest"], out)
+
+
+def wav(out: Path, seed: int = 0, seconds: float = 2) -> Path:
+    return _ffmpeg(["-f", "lavfi", "-i", f"sine=frequency={300 + seed * 41}:duration={seconds}",
+                    "-c:a", "pcm_s16le"], out)
+
+
+def jpeg(out: Path, seed: int = 0) -> Path:
+    return _ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=640x480:rate=1:duration=1",
+                    "-vf", f"hue=h={seed * 17}",
+                    "-frames:v", "1", "-q:v", "3"], out)
+
+
+def truncated_mp4(out: Path, source: Path) -> Path:
+    """The first third of an MP4 whose moov atom is at the end: unplayable."""
+    data = source.read_bytes()
+    out.write_bytes(data[: len(data) // 3])
+    return out
+
+
+def generate(jobs: list[tuple], workers: int = 2) -> list[Path]:
+    """Run (function, path, kwargs) jobs in parallel; returns the paths in order."""
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda job: job[0](job[1], **job[2]), jobs))
