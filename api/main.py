@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.routes import admin, audit, auth, health, ingest, recordings
@@ -26,6 +27,10 @@ async def lifespan(app: FastAPI):
     yield
 
 
+def _safe(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Body-camera evidence service",
@@ -38,6 +43,13 @@ def create_app() -> FastAPI:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The offending input is not echoed back: it may be huge or not encodable (lone surrogates).
+        errors = [{"loc": list(e.get("loc", ())), "msg": _safe(e.get("msg", "")), "type": e.get("type")}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     for module in (health, auth, admin, ingest, recordings, audit):
         app.include_router(module.router)

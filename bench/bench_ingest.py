@@ -546,6 +546,7 @@ def run(args, root: Path) -> dict:
         snap_s0, c_s0, t_s0 = svc.cpu_snapshot(), self_cpu(), time.perf_counter()
         res_small = measure(svc, "ours: upload until complete (small)", "small", small_bytes, nsmall, ours_small)
         res_small.extra["calls"] = {k: call_stats(v) for k, v in client.calls.items()}
+        results.append(res_small)
         # Then until the server verified all of them (read from the database, 0.1 s poll).
         ids = [r.session_id for r in ours_small_box["results"]]
         deadline = time.monotonic() + args.verify_timeout

@@ -1,0 +1,44 @@
+"""Migrations run from empty on SQLite and PostgreSQL, match the models, and go down again."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from evidence.db import Base, make_engine
+from evidence.migrate import downgrade, upgrade
+from tests.conftest import create_pg_database, drop_pg_database
+
+TABLES = {"units", "users", "stations", "devices", "device_assignments", "recordings", "upload_sessions",
+          "audit_entries", "alembic_version"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    url = create_pg_database()
+    yield url
+    drop_pg_database(url)
+
+
+def test_migrations_from_empty_match_the_models(empty_db):
+    upgrade(empty_db)
+    engine = make_engine(empty_db)
+    try:
+        assert set(inspect(engine).get_table_names()) == TABLES
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+    finally:
+        engine.dispose()
+    downgrade(empty_db, "base")
+    engine = make_engine(empty_db)
+    try:
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+    upgrade(empty_db)
