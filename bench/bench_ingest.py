@@ -366,19 +366,35 @@ def write_random(path: Path, size: int) -> None:
             left -= n
 
 
-def make_data(root: Path, big_mb: int, small_count: int, small_mb: float) -> tuple[Path, list[Path]]:
+def make_data(root: Path, big_mb: int, rounds: int, small_count: int, small_mb: float) -> tuple[list[Path], list[Path]]:
+    """One big file per round (each tool uploads every one of them, so all see the same bytes;
+    distinct files because the server answers a repeated hash with "already verified")."""
     data = root / "data"
     (data / "small").mkdir(parents=True, exist_ok=True)
-    big = data / "big" / "BENCH_big.mp4"
-    big.parent.mkdir(exist_ok=True)
-    log(f"writing {big_mb} MB of random bytes and {small_count} files of {small_mb} MB")
-    write_random(big, big_mb * MiB)
+    (data / "big").mkdir(exist_ok=True)
+    log(f"writing {rounds} file(s) of {big_mb} MB of random bytes and {small_count} files of {small_mb} MB")
+    bigs = []
+    for r in range(rounds):
+        p = data / "big" / f"BENCH_big_{r + 1}.mp4"
+        write_random(p, big_mb * MiB)
+        bigs.append(p)
     smalls = []
     for i in range(small_count):
         p = data / "small" / f"BENCH_{i:05d}.mp4"
         write_random(p, int(small_mb * MiB))
         smalls.append(p)
-    return big, smalls
+    return bigs, smalls
+
+
+def aggregate(name: str, samples: list[Result]) -> Result:
+    """Median wall time of the rounds; CPU figures are the mean per round."""
+    walls = [r.wall_s for r in samples]
+    n = len(samples)
+    server = {k: statistics.fmean(r.server_cpu_s.get(k, 0.0) for r in samples) for k in samples[0].server_cpu_s}
+    extra = {"rounds": n, "wall_s_each": walls, "mb_s_each": [r.mb_s for r in samples],
+             "extra_each": [r.extra for r in samples]}
+    return Result(name, samples[0].group, samples[0].bytes, samples[0].files, statistics.median(walls),
+                  statistics.fmean(r.client_cpu_s for r in samples), server, extra)
 
 
 def meta_for(path: Path, sha: str) -> dict:
@@ -430,7 +446,8 @@ def tool_version(cmd: list[str]) -> str:
 def run(args, root: Path) -> dict:
     results: list[Result] = []
     notes: list[str] = []
-    big, smalls = make_data(root, args.big_mb, args.small_count, args.small_mb)
+    bigs, smalls = make_data(root, args.big_mb, args.rounds, args.small_count, args.small_mb)
+    big = bigs[0]
     big_bytes = big.stat().st_size
     small_bytes = sum(p.stat().st_size for p in smalls)
     nsmall = len(smalls)
@@ -440,6 +457,7 @@ def run(args, root: Path) -> dict:
     hashes: dict[Path, str] = {}
     results.append(measure(None, "client sha256_file (big)", "prep", big_bytes, 1,
                            lambda: hashes.__setitem__(big, sha256_file(big))))
+    hashes.update({p: sha256_file(p) for p in bigs[1:]})
     results.append(measure(None, f"client sha256_file ({nsmall} small)", "prep", small_bytes, nsmall,
                            lambda: hashes.update({p: sha256_file(p) for p in smalls})))
 
@@ -449,6 +467,11 @@ def run(args, root: Path) -> dict:
         endpoint = svc.weed.endpoint
         client = TimedStationClient(svc.api_url, svc.station_key, concurrency=args.concurrency, timeout=300)
         s3 = boto3_client(endpoint, svc.secret_key)
+        have_rclone = shutil.which("rclone") is not None
+        renv = rclone_env(endpoint, svc.secret_key, root)
+        if not have_rclone:
+            notes.append("rclone not found: install it with `apt-get install -y rclone`; rclone rows skipped")
+            log(notes[-1])
 
         # Warm-up: the protocol end to end (worker up, originals bucket has volumes), and one
         # object in each comparison bucket so volume growth is not timed.
@@ -463,62 +486,59 @@ def run(args, root: Path) -> dict:
             s3.upload_file(str(warm), bucket, "warmup/BENCH_warmup.mp4")
         client.calls.clear()
 
-        # 1. Our protocol, big file: until complete, then until verified.
-        log(f"ours: big file ({args.big_mb} MB), {args.concurrency} parts in flight")
-        box: dict = {}
-
-        def ours_big():
-            r = client.upload(big, meta_for(big, hashes[big]), wait=True)
-            box["result"] = r
-            return {"status": r.status, "session_id": r.session_id}
-
-        snap0, c0, t0 = svc.cpu_snapshot(), self_cpu(), time.perf_counter()
-        client.completed_at = None
-        client.on_complete = lambda: box.__setitem__("snap_complete", svc.cpu_snapshot())
-        res_total = measure(svc, "ours: upload + server verification (big)", "big", big_bytes, 1, ours_big)
-        if box["result"].status != "verified":
-            raise RuntimeError(f"our upload of the big file ended {box['result'].status}: {box['result'].reason}")
-        t_complete = client.completed_at - t0
-        # Server-side time from complete to verified, from the database (the client's status
-        # polling backs off up to 2 s, so its own figure is coarse).
-        [(status, completed_at, verified_at)] = svc.session_times([box["result"].session_id])
-        server_verify_s = (verified_at - completed_at).total_seconds()
-        res_complete = Result("ours: upload until complete (big)", "big", big_bytes, 1, t_complete,
-                              client.cpu_at_complete - c0, _delta(snap0, box["snap_complete"]),
-                              {"part_count": len(client.calls.get("put_part", [])), "calls": {
-                                  k: call_stats(v) for k, v in client.calls.items() if k != "status_poll"}})
-        res_total.extra.update({
-            "server_verify_s_from_db": server_verify_s,
-            "upload_plus_verify_s_from_db": t_complete + server_verify_s,
-            "client_wait_after_complete_s": res_total.wall_s - t_complete,
-            "status_poll_calls": call_stats(client.calls.get("status_poll", [])),
-        })
-        log(f"  complete after {t_complete:.2f} s ({res_complete.mb_s:.1f} MB/s); server verification took "
-            f"{server_verify_s:.2f} s by the database clock")
-        results += [res_complete, res_total]
-        client.calls.clear()
-        client.on_complete = None
-
-        # 2. boto3 on the big file.
+        # Big file: the tools take turns, round after round, on the same files.
         from boto3.s3.transfer import TransferConfig
 
-        results.append(measure(svc, "boto3 upload_file default (big)", "big", big_bytes, 1,
-                               lambda: s3.upload_file(str(big), BOTO_BUCKET, "default/" + big.name)))
-        results.append(measure(svc, f"boto3 upload_file max_concurrency={args.concurrency} (big)", "big",
-                               big_bytes, 1, lambda: s3.upload_file(
-                                   str(big), BOTO_BUCKET, "c4/" + big.name,
-                                   Config=TransferConfig(max_concurrency=args.concurrency))))
+        c = args.concurrency
+        names = ["ours: upload until complete (big)", "ours: upload + server verification (big)",
+                 "boto3 upload_file default (big)", f"boto3 upload_file max_concurrency={c} (big)",
+                 "rclone copy (big)"]
+        samples: dict[str, list[Result]] = {n: [] for n in names}
+        for rnd, bigfile in enumerate(bigs, 1):
+            log(f"big file round {rnd}/{len(bigs)} ({args.big_mb} MB, {c} parts in flight)")
+            box: dict = {}
 
-        # 3. rclone on the big file.
-        have_rclone = shutil.which("rclone") is not None
-        renv = rclone_env(endpoint, svc.secret_key, root)
-        if have_rclone:
-            results.append(measure(svc, "rclone copy (big)", "big", big_bytes, 1,
-                                   lambda: run_rclone(renv, big, f"bench:{RCLONE_BUCKET}/big/", args.concurrency),
-                                   subprocess_client=True))
-        else:
-            notes.append("rclone not found: install it with `apt-get install -y rclone`; rclone rows skipped")
-            log(notes[-1])
+            def ours_big():
+                r = client.upload(bigfile, meta_for(bigfile, hashes[bigfile]), wait=True)
+                if r.status != "verified":
+                    raise RuntimeError(f"our upload of {bigfile.name} ended {r.status}: {r.reason}")
+                return {"status": r.status, "session_id": r.session_id}
+
+            client.calls.clear()
+            client.completed_at = None
+            client.on_complete = lambda: box.__setitem__("snap_complete", svc.cpu_snapshot())
+            snap0, c0, t0 = svc.cpu_snapshot(), self_cpu(), time.perf_counter()
+            res_total = measure(svc, names[1], "big", big_bytes, 1, ours_big)
+            client.on_complete = None
+            t_complete = client.completed_at - t0
+            # Server-side time from complete to verified, from the database (the client's status
+            # polling backs off up to 2 s, so its own figure is coarse).
+            [(_, completed_at, verified_at)] = svc.session_times([res_total.extra["session_id"]])
+            server_verify_s = (verified_at - completed_at).total_seconds()
+            res_complete = Result(names[0], "big", big_bytes, 1, t_complete, client.cpu_at_complete - c0,
+                                  _delta(snap0, box["snap_complete"]),
+                                  {"calls": {k: call_stats(v) for k, v in client.calls.items() if k != "status_poll"}})
+            res_total.extra.update({
+                "server_verify_s_from_db": server_verify_s,
+                "upload_plus_verify_s_from_db": t_complete + server_verify_s,
+                "client_wait_after_complete_s": res_total.wall_s - t_complete,
+                "status_poll_calls": call_stats(client.calls.get("status_poll", [])),
+            })
+            log(f"  ours: complete after {t_complete:.2f} s ({res_complete.mb_s:.1f} MB/s); server verification "
+                f"took {server_verify_s:.2f} s by the database clock")
+            samples[names[0]].append(res_complete)
+            samples[names[1]].append(res_total)
+
+            samples[names[2]].append(measure(svc, names[2], "big", big_bytes, 1, lambda: s3.upload_file(
+                str(bigfile), BOTO_BUCKET, "default/" + bigfile.name)))
+            samples[names[3]].append(measure(svc, names[3], "big", big_bytes, 1, lambda: s3.upload_file(
+                str(bigfile), BOTO_BUCKET, "c4/" + bigfile.name, Config=TransferConfig(max_concurrency=c))))
+            if have_rclone:
+                samples[names[4]].append(measure(
+                    svc, names[4], "big", big_bytes, 1,
+                    lambda: run_rclone(renv, bigfile, f"bench:{RCLONE_BUCKET}/big/", c), subprocess_client=True))
+        results += [aggregate(n, samples[n]) for n in names if samples[n]]
+        client.calls.clear()
 
         # Small files, our protocol: file-concurrency files in flight, one part each.
         log(f"ours: {nsmall} small files, {args.file_concurrency} files in flight")
@@ -689,23 +709,33 @@ def print_report(summary: dict) -> None:
               f"{r.client_cpu_s:>9.2f} {r.cpu_per_gb:>8.2f}  {cells}")
     print("-" * len(head))
     for r in results:
+        if r.extra.get("rounds", 0) > 1:
+            print(f"{r.name}: MB/s per round " + ", ".join(f"{v:.1f}" for v in r.extra["mb_s_each"])
+                  + " (the table shows the median round)")
+    for r in results:
         if r.name == "ours: upload + server verification (big)":
-            e = r.extra
-            print(f"big file, ours: server verification took {e['server_verify_s_from_db']:.2f} s by the database "
-                  f"clock (upload + verification = {e['upload_plus_verify_s_from_db']:.2f} s); the client waited "
-                  f"{e['client_wait_after_complete_s']:.2f} s after complete (status polls back off to 2 s)")
-            if e.get("status_poll_calls"):
-                p = e["status_poll_calls"]
-                print(f"  status polls during verification: n={p['n']} max {p['max_ms']:.0f} ms, "
-                      f"mean {p['mean_ms']:.0f} ms")
-        if r.name == "ours: upload until complete (big)" and r.extra.get("calls"):
-            calls = r.extra["calls"]
-            print("big file, ours, per call: " + ", ".join(
-                f"{k} n={v['n']} p50 {v['p50_ms']:.0f} ms max {v['max_ms']:.0f} ms" for k, v in calls.items()))
+            for i, e in enumerate(r.extra.get("extra_each", [r.extra]), 1):
+                p = e.get("status_poll_calls") or {}
+                print(f"big file, ours, round {i}: server verification {e['server_verify_s_from_db']:.2f} s by the "
+                      f"database clock (upload + verification {e['upload_plus_verify_s_from_db']:.2f} s); client "
+                      f"waited {e['client_wait_after_complete_s']:.2f} s after complete"
+                      + (f"; {p['n']} status polls, slowest {p['max_ms']:.0f} ms" if p else ""))
+        if r.name == "ours: upload until complete (big)":
+            for i, e in enumerate(r.extra.get("extra_each", [r.extra]), 1):
+                calls = e.get("calls", {})
+                print(f"big file, ours, round {i}, per call: " + ", ".join(
+                    f"{k} n={v['n']} p50 {v['p50_ms']:.0f} ms max {v['max_ms']:.0f} ms" for k, v in calls.items()))
         if r.name == "ours: upload until complete (small)" and r.extra.get("calls"):
             calls = r.extra["calls"]
             print("small files, ours, per call: " + ", ".join(
                 f"{k} p50 {v['p50_ms']:.0f} ms p95 {v['p95_ms']:.0f} ms" for k, v in calls.items()))
+            if r.extra.get("per_file_upload"):
+                v = r.extra["per_file_upload"]
+                print(f"small files, ours, whole upload() per file: p50 {v['p50_ms']:.0f} ms, p95 {v['p95_ms']:.0f} ms")
+        if r.name == "ours: upload + server verification (small)" and r.extra.get("complete_to_verified"):
+            v = r.extra["complete_to_verified"]
+            print(f"small files, ours, complete -> verified (database clock): p50 {v['p50_ms']:.0f} ms, "
+                  f"p95 {v['p95_ms']:.0f} ms, max {v['max_ms']:.0f} ms")
     print("\nRatios:")
     for k, v in summary["ratios"].items():
         print(f"  {k:<66} {v:6.2f}x")
@@ -727,6 +757,9 @@ def main() -> int:
     ap.add_argument("--small-mb", type=float, default=2, help="size of each small file in MiB (default 2)")
     ap.add_argument("--workdir", type=Path, default=None,
                     help="folder in which a temporary run folder is made (default: the system temp dir)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="big-file rounds: one distinct big file per round, every tool uploads each; the table "
+                         "shows the median round (default 3)")
     ap.add_argument("--concurrency", type=int, default=4,
                     help="parts in flight per file for ours, boto3 (second run) and rclone (default 4)")
     ap.add_argument("--file-concurrency", type=int, default=4,
@@ -741,7 +774,7 @@ def main() -> int:
     if base:
         base.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="bench-ingest-", dir=base))
-    need = (args.big_mb * 5 + args.small_count * args.small_mb * 4) * MiB
+    need = (args.big_mb * args.rounds * 5 + args.small_count * args.small_mb * 4) * MiB
     free = shutil.disk_usage(root).free
     if free < need * 1.2:
         print(f"not enough disk space in {root}: about {need / GiB:.1f} GiB needed, {free / GiB:.1f} GiB free")

@@ -63,6 +63,14 @@ def worker(ctx: typer.Context, queues: str = "fast,transcode", concurrency: int 
     os.execv(sys.executable, args)
 
 
+@app.command()
+def beat() -> None:
+    """Run the Celery scheduler (sweeps). Exactly one per deployment."""
+    schedule = get_settings().data_dir / "celerybeat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat", "-s", str(schedule)])
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations (creates the database schema on first run)."""
