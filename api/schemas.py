@@ -66,6 +66,20 @@ class StationOut(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     last_seen_at: datetime | None
+    heartbeat_at: datetime | None = None
+    agent_version: str | None = None
+    spool_used_bytes: int | None = None
+    spool_free_bytes: int | None = None
+    queue_length: int | None = None
+    last_error: str | None = None
+
+
+class HeartbeatIn(BaseModel):
+    version: str = Field(max_length=64)
+    spool_used_bytes: int = Field(ge=0)
+    spool_free_bytes: int = Field(ge=0)
+    queue_length: int = Field(ge=0)
+    last_error: str | None = Field(None, max_length=2000)
 
 
 class StationCreated(StationOut):

@@ -80,6 +80,14 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
+    with open("/proc/stat") as fh:
+        f = [int(x) for x in fh.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] if len(f) > 7 else 0)) / CLK_TCK
+
+
 def _proc_table() -> dict[int, tuple[int, float]]:
     """pid -> (ppid, utime+stime+cutime+cstime in seconds) for every live process."""
     table = {}
@@ -344,12 +352,15 @@ def _delta(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 def measure(svc: Service | None, name: str, group: str, nbytes: int, files: int, fn, *, subprocess_client=False) -> Result:
     cpu = children_cpu if subprocess_client else self_cpu
     snap0 = svc.cpu_snapshot() if svc else {}
-    c0, t0 = cpu(), time.perf_counter()
+    m0, c0, t0 = machine_busy(), cpu(), time.perf_counter()
     extra = fn() or {}
     wall = time.perf_counter() - t0
-    c1 = cpu()
+    c1, m1 = cpu(), machine_busy()
     snap1 = svc.cpu_snapshot() if svc else {}
     res = Result(name, group, nbytes, files, wall, c1 - c0, _delta(snap0, snap1), extra)
+    # Whatever else ran meanwhile (another test suite on the box skews every figure).
+    res.extra["machine_cpu_s"] = m1 - m0
+    res.extra["other_cpu_s"] = (m1 - m0) - res.client_cpu_s - sum(res.server_cpu_s.values())
     log(f"{name}: {wall:.2f} s, {res.mb_s:.1f} MB/s, client {res.cpu_per_gb:.2f} CPU-s/GB")
     if svc:
         svc.check_alive()
@@ -736,6 +747,15 @@ def print_report(summary: dict) -> None:
             v = r.extra["complete_to_verified"]
             print(f"small files, ours, complete -> verified (database clock): p50 {v['p50_ms']:.0f} ms, "
                   f"p95 {v['p95_ms']:.0f} ms, max {v['max_ms']:.0f} ms")
+    busy = []
+    for r in results:
+        for e in r.extra.get("extra_each", [r.extra]):
+            other, machine = e.get("other_cpu_s", 0.0), e.get("machine_cpu_s", 0.0)
+            if other > max(1.0, 0.15 * machine):
+                busy.append(f"{r.name}: {other:.1f} of {machine:.1f} CPU-s")
+    if busy:
+        print("WARNING: other processes used the CPU during: " + "; ".join(busy[:6])
+              + ". Figures are skewed; run again on an idle machine.")
     print("\nRatios:")
     for k, v in summary["ratios"].items():
         print(f"  {k:<66} {v:6.2f}x")

@@ -108,3 +108,13 @@ def authenticate_station(session: Session, key: str) -> Station | None:
     if station is None or station.revoked_at is not None or not station_key_matches(key, station.key_hash):
         return None
     return station
+
+
+def record_heartbeat(session: Session, station: Station, version: str, spool_used_bytes: int,
+                     spool_free_bytes: int, queue_length: int, last_error: str | None) -> Station:
+    """Keep the dock agent's latest state for admins (not audited: it touches no evidence)."""
+    station.heartbeat_at = station.last_seen_at = utcnow()
+    station.agent_version = version
+    station.spool_used_bytes, station.spool_free_bytes = spool_used_bytes, spool_free_bytes
+    station.queue_length, station.last_error = queue_length, last_error
+    return station

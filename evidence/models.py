@@ -5,17 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence.db import Base, UTCDateTime
@@ -82,6 +72,13 @@ class Station(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last heartbeat from the dock agent: what an admin needs to see a dock in trouble.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    agent_version: Mapped[str | None] = mapped_column(String(64))
+    spool_used_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    spool_free_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    queue_length: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Device(Base):

@@ -104,7 +104,7 @@ def test_expired_forged_and_missing_tokens_are_refused(world, service):
     secret = service.env["EVIDENCE_SECRET_KEY"]
     past = utcnow() - timedelta(hours=1)
     expired = jwt.encode({"sub": str(user_id), "exp": past, "iat": past - timedelta(minutes=30)}, secret, "HS256")
-    forged = jwt.encode({"sub": str(user_id), "exp": utcnow() + timedelta(hours=1)}, "not-the-key", "HS256")
+    forged = jwt.encode({"sub": str(user_id), "exp": utcnow() + timedelta(hours=1)}, "not-the-key-but-long-enough-to-be-a-key-0123456789", "HS256")
     r = service.http.get("/api/v1/recordings", headers={"Authorization": f"Bearer {expired}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
     r = service.http.get("/api/v1/recordings", headers={"Authorization": f"Bearer {forged}"})
@@ -160,3 +160,16 @@ def test_every_read_and_download_is_audited(world, service, recordings):
     with session_scope() as s:
         assert len(s.scalars(select(AuditEntry).where(AuditEntry.action == "recording.search",
                                                       AuditEntry.actor_label == user_police_id)).all()) == before + 1
+
+
+def test_station_heartbeat_is_visible_to_admins_only(world, service, admin_token):
+    beat = {"version": "dock 0.1.0", "spool_used_bytes": 123, "spool_free_bytes": 456, "queue_length": 7,
+            "last_error": "server unreachable at 10:00"}
+    r = service.http.post("/api/v1/stations/heartbeat", headers=world.headers("station"), json=beat)
+    assert r.status_code == 200, r.text
+    assert service.http.post("/api/v1/stations/heartbeat", headers=world.headers("officer_a"), json=beat).status_code == 403
+    stations = service.http.get("/api/v1/stations", headers={"Authorization": f"Bearer {admin_token}"}).json()
+    mine = next(s for s in stations if s["id"] == world.station_id)
+    assert (mine["agent_version"], mine["queue_length"], mine["last_error"]) == ("dock 0.1.0", 7, beat["last_error"])
+    assert mine["heartbeat_at"] is not None
+    assert service.http.get("/api/v1/stations", headers=world.headers("supervisor_dd1")).status_code == 403

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
-from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser
-from api.schemas import (DeviceIn, DeviceOut, ImportOut, StationCreated, StationIn, StationOut, UnitIn,
+from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller
+from api.schemas import (DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated, StationIn, StationOut, UnitIn,
                          UnitOut, UserIn, UserOut)
 from evidence import devices, identity
 from evidence.catalog import user_actor
@@ -54,6 +54,15 @@ def register_station(body: StationIn, db: DB, admin: Admin, ip: IP) -> StationCr
 @router.get("/stations", response_model=list[StationOut], summary="List docking stations (who: admin)")
 def list_stations(db: DB, _: Admin) -> list[StationOut]:
     return [StationOut.model_validate(s) for s in db.scalars(select(Station).order_by(Station.id))]
+
+
+@router.post("/stations/heartbeat", response_model=StationOut,
+             summary="Report the dock agent's state: version, spool, queue, last error (who: station)")
+def heartbeat(body: HeartbeatIn, db: DB, station: StationCaller) -> StationOut:
+    identity.record_heartbeat(db, station, body.version, body.spool_used_bytes, body.spool_free_bytes,
+                              body.queue_length, body.last_error)
+    db.commit()
+    return StationOut.model_validate(station)
 
 
 @router.post("/stations/{station_id}/revoke", response_model=StationOut,
