@@ -18,3 +18,11 @@ def test_every_endpoint_states_who_may_call_it():
     unstated = [f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m, op in ops.items()
                 if "(who:" not in op.get("summary", "")]
     assert unstated == []
+
+
+def test_every_endpoint_is_in_the_readme_table():
+    readme = (ROOT / "README.md").read_text()
+    spec = create_app().openapi()
+    missing = [f"{m.upper()} {p}" for p, ops in spec["paths"].items() for m in ops
+               if f"| {m.upper()} | `{p}` |" not in readme]
+    assert missing == []
