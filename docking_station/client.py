@@ -25,12 +25,18 @@ def sha256_file(path: Path) -> str:
 
 
 class ServerError(Exception):
-    """The server refused a request; `detail` is its explanation."""
+    """The server refused a request; `detail` is its explanation. status 0: no answer."""
 
-    def __init__(self, status: int, detail):
-        super().__init__(f"HTTP {status}: {detail}")
+    def __init__(self, status: int, detail, body: dict | None = None):
+        super().__init__(f"HTTP {status}: {detail}" if status else str(detail))
         self.status = status
         self.detail = detail
+        self.body = body or {}
+
+    @property
+    def transient(self) -> bool:
+        """Worth trying again later (outage, overload, a busy peer), as opposed to a refusal."""
+        return self.status in (0, 408, 409, 429) or self.status >= 500
 
 
 @dataclass
@@ -44,25 +50,29 @@ class UploadResult:
 
 class StationClient:
     def __init__(self, base_url: str, station_key: str, *, concurrency: int = 4, timeout: float = 120.0,
-                 retries: int = 5):
+                 retries: int = 5, throttle: Callable[[int], None] | None = None):
         self.api = httpx.Client(base_url=base_url.rstrip("/"), headers={"X-Station-Key": station_key},
                                 timeout=timeout)
         self.storage = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency * 2))
         self.concurrency = concurrency
         self.retries = retries
+        self.throttle = throttle  # called with a part's size before it is sent (bandwidth cap)
 
     def close(self) -> None:
         self.api.close()
         self.storage.close()
 
     def _call(self, method: str, url: str, **kw) -> dict:
-        response = self.api.request(method, url, **kw)
+        try:
+            response = self.api.request(method, url, **kw)
+        except httpx.TransportError as exc:
+            raise ServerError(0, f"server unreachable: {exc}") from exc
         if response.status_code >= 400:
             try:
-                detail = response.json().get("detail", response.text)
+                body = response.json()
             except ValueError:
-                detail = response.text
-            raise ServerError(response.status_code, detail)
+                body = {"detail": response.text}
+            raise ServerError(response.status_code, body.get("detail", response.text), body)
         return response.json()
 
     # -- protocol calls -------------------------------------------------------------------
@@ -75,6 +85,9 @@ class StationClient:
     def complete(self, session_id: str) -> dict:
         return self._call("POST", f"/api/v1/ingest/sessions/{session_id}/complete")
 
+    def heartbeat(self, **state) -> dict:
+        return self._call("POST", "/api/v1/stations/heartbeat", json=state)
+
     def put_part(self, path: Path, part_size: int, part_number: int, url: str) -> int:
         """PUT one part straight to object storage, with retries and backoff."""
         offset = (part_number - 1) * part_size
@@ -82,13 +95,16 @@ class StationClient:
             data = os.pread(fh.fileno(), part_size, offset)
         delay = 0.5
         for attempt in range(self.retries + 1):
+            if self.throttle:
+                self.throttle(len(data))
             try:
                 r = self.storage.put(url, content=data)
                 if r.status_code == 200:
                     return len(data)
                 error = f"HTTP {r.status_code}: {r.text[:200]}"
                 if r.status_code < 500 and r.status_code != 429:
-                    raise ServerError(r.status_code, error)
+                    # Refused (expired or bad URL): the caller asks the server for fresh URLs.
+                    raise ServerError(0, f"object storage refused part {part_number}: {error}")
             except httpx.TransportError as exc:
                 error = str(exc)
             if attempt == self.retries:

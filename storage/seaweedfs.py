@@ -90,7 +90,10 @@ class SeaweedFS:
             )
         )
         config.chmod(0o600)
-        ports = {name: free_port() for name in ("master", "volume", "filer", "admin", "debug")}
+        # A restart (same object) keeps every port, so presigned URLs stay valid.
+        if not getattr(self, "_port_map", None):
+            self._port_map = {name: free_port() for name in ("master", "volume", "filer", "admin", "debug")}
+        ports = self._port_map
         self._ports = [self.s3_port, *ports.values()]
         args = [
             weed_binary(),

@@ -17,10 +17,12 @@ def _ffmpeg(args: list[str], out: Path) -> Path:
     return out
 
 
-def h264_mp4(out: Path, seed: int = 0, seconds: float = 2, size: str = "320x240", noise: bool = False) -> Path:
+def h264_mp4(out: Path, seed: int = 0, seconds: float = 2, size: str = "320x240", noise: bool = False,
+             creation_time: str | None = None) -> Path:
     """noise=True makes frames incompressible: about 10 MB per second at 720p (multi-part files)."""
     quality = ["-vf", "noise=alls=30:allf=t", "-crf", "18"] if noise else ["-crf", "30"]
-    return _ffmpeg([*_video(size, 15, seconds, seed), "-metadata", f"comment=seed{seed}", "-c:v", "libx264",
+    tags = ["-metadata", f"creation_time={creation_time}"] if creation_time else []
+    return _ffmpeg([*_video(size, 15, seconds, seed), "-metadata", f"comment=seed{seed}", *tags, "-c:v", "libx264",
                     "-preset", "ultrafast", *quality, "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"], out)
 
 
