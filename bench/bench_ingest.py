@@ -145,7 +145,7 @@ class Service:
             snap["seaweedfs"] = tree_cpu(self.weed.process.pid, table)
         return snap
 
-    def start(self, worker_concurrency: int) -> None:
+    def start(self, worker_concurrency: int, celery_app: str = "workers.celery_app") -> None:
         self.server_dir.mkdir(parents=True, exist_ok=True)
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
@@ -175,7 +175,7 @@ class Service:
         self.station_key = self._create_station()
         log("starting the API and a Celery worker")
         self.children["worker"] = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", "fast",
+            [sys.executable, "-m", "celery", "-A", celery_app, "worker", "-Q", "fast",
              "--concurrency", str(worker_concurrency), "--loglevel", "warning"],
             env=self.env, cwd=self.root, stdin=subprocess.DEVNULL, stdout=open(logs / "worker.log", "ab"),
             stderr=subprocess.STDOUT, start_new_session=True)
@@ -474,7 +474,7 @@ def run(args, root: Path) -> dict:
 
     svc = Service(root)
     try:
-        svc.start(args.worker_concurrency)
+        svc.start(args.worker_concurrency, args.celery_app)
         endpoint = svc.weed.endpoint
         client = TimedStationClient(svc.api_url, svc.station_key, concurrency=args.concurrency, timeout=300)
         s3 = boto3_client(endpoint, svc.secret_key)
@@ -785,6 +785,8 @@ def main() -> int:
     ap.add_argument("--file-concurrency", type=int, default=4,
                     help="small files in flight for ours and boto3 (rclone uses --concurrency transfers)")
     ap.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default 2)")
+    ap.add_argument("--celery-app", default="workers.celery_app",
+                    help="Celery app module for the worker (to try a changed configuration)")
     ap.add_argument("--verify-timeout", type=float, default=600, help="seconds to wait for verification")
     ap.add_argument("--keep", action="store_true", help="keep the run folder (data, logs, SeaweedFS) at the end")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="folder for the JSON results")

@@ -66,7 +66,9 @@ class Agent:
         self.settings = settings
         settings.spool_dir.mkdir(parents=True, exist_ok=True)
         self.journal = Journal(settings.journal_path)
-        self.spool = Spool(settings.spool_dir, int(settings.spool_budget_gb * GB), int(settings.min_free_gb * GB))
+        copy_cap = TokenBucket(settings.copy_mbps * 1e6) if settings.copy_mbps else None
+        self.spool = Spool(settings.spool_dir, int(settings.spool_budget_gb * GB), int(settings.min_free_gb * GB),
+                           throttle=copy_cap)
         self.patterns = compile_patterns(settings.patterns)
         throttle = TokenBucket(settings.bandwidth_mbps * 1e6 / 8) if settings.bandwidth_mbps else None
         self.client = StationClient(settings.server_url, settings.station_key, concurrency=settings.part_concurrency,

@@ -31,6 +31,7 @@ class AgentSettings(BaseSettings):
     file_concurrency: int = Field(2, ge=1, le=16, description="Files uploaded at the same time.")
     part_concurrency: int = Field(4, ge=1, le=32, description="Parts of one file uploaded at the same time.")
     bandwidth_mbps: float = Field(0, ge=0, description="Upload cap in megabits per second (0: no cap).")
+    copy_mbps: float = Field(0, ge=0, description="Cap on reading from cameras in megabytes per second (0: none), to leave disk bandwidth for other work.")
     poll_seconds: float = Field(2.0, gt=0, description="How often mount roots are checked for cameras.")
     heartbeat_seconds: float = Field(60.0, gt=0, description="How often the station reports to the server.")
     verify_timeout_seconds: float = Field(3600, gt=0, description="How long to wait for server verification in one-shot mode.")

@@ -22,7 +22,8 @@ class SpoolFull(Exception):
 
 
 class Spool:
-    def __init__(self, root: Path, budget_bytes: int, min_free_bytes: int):
+    def __init__(self, root: Path, budget_bytes: int, min_free_bytes: int,
+                 throttle: Callable[[int], None] | None = None):
         self.root = root
         self.objects = root / "objects"
         self.incoming = root / "incoming"
@@ -30,6 +31,7 @@ class Spool:
         self.incoming.mkdir(parents=True, exist_ok=True)
         self.budget = budget_bytes
         self.min_free = min_free_bytes
+        self.throttle = throttle  # called with each chunk's size before it is read (copy speed cap)
         self._lock = threading.Lock()
         self._reserved = 0
         for stale in self.incoming.iterdir():  # half-copied files of a killed run: the journal redoes them
@@ -90,6 +92,8 @@ class Spool:
         try:
             with open(source, "rb", buffering=0) as src, open(tmp, "wb", buffering=0) as dst:
                 while n := src.readinto(buf):
+                    if self.throttle:
+                        self.throttle(n)
                     chunk = view[:n]
                     digest.update(chunk)
                     dst.write(chunk)

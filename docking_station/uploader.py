@@ -173,10 +173,15 @@ class Uploader:
                     e = queue.pop(0)
                 self.events.file_started(e)
                 try:
-                    self.step(e)
+                    state = self.step(e)
+                    if state in ("spooled", "copying"):  # the server refused its bytes: back off, send again
+                        with lock:
+                            errors.append(f"{e.filename}: {self.journal.get(e.id).last_error}")
                 except ServerError as exc:
                     if exc.status == 409 and "bad_part" in exc.body:
                         self._spool_suspect(e, exc.detail)  # a part of the wrong size: is the spool copy whole?
+                        with lock:
+                            errors.append(f"{e.filename}: {exc.detail}")
                     elif exc.transient:
                         with lock:
                             errors.append(f"{e.filename}: {exc}")

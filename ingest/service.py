@@ -85,6 +85,12 @@ def _fill_recording(session: Session, rec: Recording, station: Station, req: Upl
     _attribute(session, rec, station, req)
 
 
+def expected_part_size(up: UploadSession, part_number: int) -> int:
+    if part_number < up.part_count:
+        return up.part_size
+    return up.size_bytes - up.part_size * (up.part_count - 1)
+
+
 def _part_urls(store: ObjectStore, up: UploadSession, numbers: list[int]) -> list[PartUrl]:
     expires = timedelta(seconds=get_settings().part_url_seconds)
     return [PartUrl(part_number=n, url=store.presign_part(up.object_key, up.s3_upload_id, n, expires))
@@ -95,7 +101,9 @@ def _session_out(store: ObjectStore, up: UploadSession, with_urls: bool) -> Uplo
     out = UploadSessionOut(status=up.status, recording_id=up.recording_id, session_id=up.id,
                            part_size=up.part_size, part_count=up.part_count, reason=up.failure_reason)
     if up.status == SessionStatus.open.value:
-        landed = {p.part_number for p in store.landed_parts(up.object_key, up.s3_upload_id)}
+        # Only a part of its planned size counts as landed: a short one must be sent again.
+        landed = {p.part_number for p in store.landed_parts(up.object_key, up.s3_upload_id)
+                  if p.size == expected_part_size(up, p.part_number)}
         out.landed = sorted(landed)
         if with_urls:
             out.parts = _part_urls(store, up, [n for n in range(1, up.part_count + 1) if n not in landed])
@@ -203,7 +211,7 @@ def complete(session: Session, store: ObjectStore, station: Station, session_id:
         raise Conflict(f"{len(missing)} part(s) have not landed yet", missing=missing[:100])
     by_number = {}
     for n in range(1, up.part_count + 1):
-        want = up.part_size if n < up.part_count else up.size_bytes - up.part_size * (up.part_count - 1)
+        want = expected_part_size(up, n)
         # A part sent twice may be listed twice (SeaweedFS keeps both): take one of the planned size.
         candidates = [p for p in landed if p.part_number == n]
         fitting = [p for p in candidates if p.size == want]

@@ -14,7 +14,7 @@ from workers.celery_app import celery_app
 log = logging.getLogger(__name__)
 
 
-@celery_app.task(bind=True, max_retries=20, default_retry_delay=30)
+@celery_app.task(bind=True, max_retries=30)
 def verify_upload(self, session_id: str) -> str:
     """Hash the stored object of a completed upload; verified only on a match."""
     try:
@@ -22,7 +22,7 @@ def verify_upload(self, session_id: str) -> str:
             result = ingest_service.verify(session, get_store(), session_id)
     except Exception as exc:  # storage or database down: try again later, the bytes are safe
         log.warning("verification of %s failed, will retry: %s", session_id, exc)
-        raise self.retry(exc=exc)
+        raise self.retry(exc=exc, countdown=min(300, 2 * 2 ** self.request.retries))
     log.info("verification finished", extra={"session": session_id, "status": result})
     return result
 
