@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -82,18 +82,19 @@ def test_twenty_kills_lose_nothing_and_verify_each_file_once(world, service, tmp
     serial, officer = unique("CAMK").upper(), world.users["officer_a"][0]
     camera = tmp_path / "camera"
     rng = random.Random(20261129)
-    files = random_camera(camera, serial, officer, [rng.choice([0.5, 2, 6, 11]) for _ in range(30)])
+    files = random_camera(camera, serial, officer, [rng.choice([0.5, 2, 6, 11]) for _ in range(36)])
     spool = tmp_path / "spool"
     # Speed caps stretch both stages over several seconds so that kills land in each.
     env = write_dock_env(tmp_path / "dock.env", service.base_url, world.station_key, spool,
-                         copy_mbps=20, bandwidth_mbps=120)
+                         copy_mbps=20, bandwidth_mbps=64)
     watch = CameraWatch(files)
     kills = {"stage1": 0, "stage2": 0}
     log = tmp_path / "agent.log"
     try:
         while sum(kills.values()) < 24:
             proc = dock_process("ingest", str(camera), env_file=env, log=log)
-            deadline = time.monotonic() + rng.uniform(0.7, 2.0)
+            # Early kills come quickly (while copying from the camera), later ones anywhere.
+            deadline = time.monotonic() + (rng.uniform(0.6, 1.1) if sum(kills.values()) < 8 else rng.uniform(0.7, 2.0))
             while time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.02)
             if proc.poll() is not None:
@@ -141,6 +142,7 @@ def test_object_storage_outage_mid_upload_is_waited_out(world, service, seaweed,
             time.sleep(0.05)
         time.sleep(0.5)
         seaweed.stop()
+        stopped_at = datetime.now(timezone.utc)
         time.sleep(4)
         seaweed.start()
         assert proc.wait(300) == 0, log.read_text()[-4000:]
@@ -148,11 +150,11 @@ def test_object_storage_outage_mid_upload_is_waited_out(world, service, seaweed,
         watch.close()
         if proc.poll() is None:
             proc.kill()
-    assert "object storage refused" in log.read_text() or "unreachable" in log.read_text() or \
-        "problem" in log.read_text() or (spool / "agent.log").exists()
     with session_scope() as s:
         recs = s.scalars(select(Recording).where(Recording.sha256.in_(list(files.values())))).all()
         assert len(recs) == len(files) and all(r.status == "verified" for r in recs)
+        assert max(r.uploaded_at for r in recs) > stopped_at + timedelta(seconds=4), \
+            "the upload was still under way when storage went down"
     assert_wiped_only_after_verification(watch)
 
 
@@ -165,6 +167,7 @@ def test_a_damaged_spool_copy_is_sent_again_and_only_then_wiped(world, service, 
     env = write_dock_env(tmp_path / "dock.env", service.base_url, world.station_key, spool)
     assert dock("ingest", "--spool-only", str(camera), env_file=env).returncode == 0
     victim, sha = next(iter(files.items()))
+    size = victim.stat().st_size
     spooled = spool / "objects" / sha[:2] / sha
     data = bytearray(spooled.read_bytes())
     if damage == "flip":
@@ -180,7 +183,7 @@ def test_a_damaged_spool_copy_is_sent_again_and_only_then_wiped(world, service, 
     assert result.returncode == 0, result.stdout + result.stderr
     with session_scope() as s:
         rec = s.scalar(select(Recording).where(Recording.sha256 == sha))
-        assert rec.status == "verified" and rec.size_bytes == victim.stat().st_size if victim.exists() else True
+        assert rec.status == "verified" and rec.size_bytes == size
         failures = s.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "recording.verify_failed", AuditEntry.object_id == str(rec.id)))
     assert failures == (1 if damage == "flip" else 0), "a flipped byte is caught by the server's hash"
