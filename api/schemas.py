@@ -130,6 +130,47 @@ class RecordingOut(BaseModel):
     retain_until: datetime | None
     status: str
     status_reason: str | None
+    processing_state: str
+    processing_reason: str | None
+    processing_error: str | None
+    processing_attempts: int
+    container: str | None
+    video_codec: str | None
+    audio_codec: str | None
+    width: int | None
+    height: int | None
+    duration_seconds: float | None
+    frame_rate: float | None
+    bitrate: int | None
+    rotation: int | None
+    creation_time: datetime | None
+    location: str | None
+    ended_at: datetime | None
+    proxy_kind: str | None
+    proxy_method: str | None
+    strip_frames: int | None
+    fixity_checked_at: datetime | None
+    fixity_ok: bool | None
+
+
+class PlaybackOut(BaseModel):
+    recording_id: int
+    processing_state: str
+    processing_reason: str | None
+    proxy_kind: str | None
+    proxy_url: str | None
+    poster_url: str | None
+    strip_url: str | None
+    strip_frames: int | None
+    expires_in: int
+
+
+class ReprocessIn(BaseModel):
+    state: str = Field(pattern="^(queued|processing|ready|unplayable|failed)$")
+
+
+class ReprocessOut(BaseModel):
+    queued: list[int]
 
 
 class RecordingPage(BaseModel):

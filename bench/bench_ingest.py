@@ -309,6 +309,15 @@ class TimedStationClient(StationClient):
                 self._note("status_poll", time.perf_counter() - t)
 
 
+def pool_map(fn, items, workers: int) -> list:
+    """ThreadPoolExecutor.map that drops the queued items on Ctrl-C instead of running them all."""
+    pool = ThreadPoolExecutor(workers)
+    try:
+        return list(pool.map(fn, items))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def call_stats(samples: list[float]) -> dict:
     if not samples:
         return {}
@@ -489,9 +498,15 @@ def run(args, root: Path) -> dict:
         log("warming up")
         warm = root / "data" / "BENCH_warmup.mp4"
         write_random(warm, 4 * MiB)
-        w = client.upload(warm, meta_for(warm, sha256_file(warm)))
+        w = client.upload(warm, meta_for(warm, sha256_file(warm)), wait=False)
+        deadline = time.monotonic() + 120
+        while w.status == "verifying" and time.monotonic() < deadline:
+            svc.check_alive()
+            time.sleep(0.2)
+            w.status = client.progress(w.session_id)["status"]
         if w.status != "verified":
-            raise RuntimeError(f"warm-up upload ended {w.status}: {w.reason}")
+            raise RuntimeError(f"warm-up upload ended {w.status!r} (is the worker running? see "
+                               f"{root / 'logs' / 'worker.log'} with --keep)")
         for bucket in (BOTO_BUCKET, RCLONE_BUCKET):
             s3.create_bucket(Bucket=bucket)
             s3.upload_file(str(warm), bucket, "warmup/BENCH_warmup.mp4")
@@ -565,8 +580,7 @@ def run(args, root: Path) -> dict:
                 per_file.append(time.perf_counter() - t)
                 return r
 
-            with ThreadPoolExecutor(args.file_concurrency) as pool:
-                out = list(pool.map(one, smalls))
+            out = pool_map(one, smalls, args.file_concurrency)
             ours_small_box.update(results=out, start_wall=start_wall, per_file=per_file,
                                   t_done=time.perf_counter())
             bad = [r for r in out if r.status not in ("verifying", "verified")]
@@ -601,8 +615,7 @@ def run(args, root: Path) -> dict:
 
         # boto3 and rclone on the small files (file-concurrency files in flight as well).
         def boto_small():
-            with ThreadPoolExecutor(args.file_concurrency) as pool:
-                list(pool.map(lambda p: s3.upload_file(str(p), BOTO_BUCKET, "small/" + p.name), smalls))
+            pool_map(lambda p: s3.upload_file(str(p), BOTO_BUCKET, "small/" + p.name), smalls, args.file_concurrency)
 
         results.append(measure(svc, "boto3 upload_file default (small)", "small", small_bytes, nsmall, boto_small))
         if have_rclone:
@@ -788,9 +801,23 @@ def main() -> int:
     ap.add_argument("--celery-app", default="workers.celery_app",
                     help="Celery app module for the worker (to try a changed configuration)")
     ap.add_argument("--verify-timeout", type=float, default=600, help="seconds to wait for verification")
+    ap.add_argument("--wait-idle", type=float, default=0,
+                    help="wait up to this many seconds for the machine to be idle before starting")
     ap.add_argument("--keep", action="store_true", help="keep the run folder (data, logs, SeaweedFS) at the end")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out", help="folder for the JSON results")
     args = ap.parse_args()
+
+    # Another workload on the box skews every figure: wait (up to --wait-idle s) for quiet.
+    deadline = time.monotonic() + args.wait_idle
+    while True:
+        m0 = machine_busy()
+        time.sleep(2)
+        background = (machine_busy() - m0) / 2
+        if background < 0.25 or time.monotonic() >= deadline:
+            break
+        log(f"machine busy ({background:.2f} cores in use); waiting for it to be idle")
+    if background >= 0.25:
+        log(f"WARNING: {background:.2f} cores already busy before the start; figures will be skewed")
 
     base = args.workdir.resolve() if args.workdir else None
     if base:
@@ -807,6 +834,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     started = datetime.now(timezone.utc)
     log(f"run folder {root}")
     try:
@@ -828,7 +856,7 @@ def main() -> int:
         "benchmark": "server-side ingest",
         "started_at": started.isoformat(),
         "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": sys.version.split()[0]},
+        "machine": {"cpus": os.cpu_count(), "busy_cores_before_start": background, "platform": platform.platform(), "python": sys.version.split()[0]},
         "versions": {"seaweedfs": tool_version([str(Path(sys.executable).parent / "weed"), "version"]),
                      "rclone": tool_version(["rclone", "version"]) if shutil.which("rclone") else None,
                      "boto3": __import__("boto3").__version__, "httpx": httpx.__version__},

@@ -99,3 +99,27 @@ def download_url(session: Session, store: ObjectStore, user: User, recording_id:
     audit.record(session, user_actor(user, ip), "recording.download", "recording", rec.id,
                  sha256=rec.sha256, expires_in=seconds)
     return url, seconds
+
+
+def playback(session: Session, store: ObjectStore, user: User, recording_id: int, ip: str | None = None) -> dict:
+    """Short-lived URLs of the proxy (HTTP range requests work for seeking), poster and strip.
+
+    Every hand-out is audited. Not ready yet: the state and reason say why.
+    """
+    rec = get_visible(session, user, recording_id)
+    if user.role not in DOWNLOAD_ROLES:
+        raise Forbidden(f"role {user.role} may not view footage")
+    seconds = get_settings().download_url_seconds
+    expires = timedelta(seconds=seconds)
+    out = {"recording_id": rec.id, "processing_state": rec.processing_state,
+           "processing_reason": rec.processing_reason, "proxy_kind": rec.proxy_kind, "expires_in": seconds,
+           "proxy_url": None, "poster_url": None, "strip_url": None, "strip_frames": rec.strip_frames}
+    if rec.processing_state == "ready" and rec.proxy_key:
+        out["proxy_url"] = store.presign_get_derived(rec.proxy_key, expires)
+    if rec.poster_key:
+        out["poster_url"] = store.presign_get_derived(rec.poster_key, expires)
+    if rec.strip_key:
+        out["strip_url"] = store.presign_get_derived(rec.strip_key, expires)
+    audit.record(session, user_actor(user, ip), "recording.view", "recording", rec.id,
+                 proxy=bool(out["proxy_url"]), expires_in=seconds)
+    return out

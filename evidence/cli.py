@@ -24,8 +24,9 @@ users_app = typer.Typer(help="Users.", no_args_is_help=True)
 stations_app = typer.Typer(help="Docking stations.", no_args_is_help=True)
 devices_app = typer.Typer(help="Cameras and their assignments.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+media_app = typer.Typer(help="Media processing (proxies, thumbnails).", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (stations_app, "stations"),
-                  (devices_app, "devices"), (audit_app, "audit")):
+                  (devices_app, "devices"), (audit_app, "audit"), (media_app, "media")):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -174,6 +175,29 @@ def audit_verify() -> None:
     console.print(f"[red]audit chain BROKEN at entry {report.first_bad_id}[/]: {report.reason} "
                   f"({report.entries} entries before it are intact)")
     raise typer.Exit(1)
+
+
+@media_app.command("reprocess")
+def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="One recording")] = None,
+                    state: Annotated[str | None, typer.Option(help="Every recording in this state, e.g. failed")] = None) -> None:
+    """Re-run processing for one recording or for every recording in a state."""
+    from evidence import processing
+    from evidence.models import ProcessingState, Recording
+    from workers.tasks import queue_processing
+
+    if (recording is None) == (state is None):
+        _fail("give either --id or --state", 2)
+    try:
+        with session_scope() as session:
+            ids = [recording] if recording else processing.in_state(session, ProcessingState(state))
+            for rec_id in ids:
+                processing.request_reprocess(session, CLI, rec_id)
+            important = {i: session.get(Recording, i).important for i in ids}
+    except (DomainError, ValueError) as exc:
+        _fail(getattr(exc, "message", str(exc)))
+    for rec_id in ids:
+        queue_processing(rec_id, important[rec_id])
+    console.print(f"queued {len(ids)} recording(s) for processing")
 
 
 if __name__ == "__main__":

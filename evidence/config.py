@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     max_clock_skew_hours: int = Field(48, description="A start time later than now plus this is refused.")
     earliest_recording_year: int = Field(2005, description="A start time earlier than this year is refused.")
     verify_sweep_minutes: int = Field(10, ge=1, description="Completed uploads still unverified after this are queued again.")
+    scratch_dir: Path | None = Field(None, description="Where workers keep the one local copy of an original while processing it (default data_dir/scratch).")
+    proxy_max_height: int = Field(720, ge=144, description="Transcoded proxies are scaled down to at most this height (remuxed ones keep the source size).")
+    proxy_crf: int = Field(23, ge=0, le=51, description="x264 quality of transcoded proxies (lower is better and bigger).")
+    proxy_preset: str = Field("veryfast", description="x264 preset of transcoded proxies.")
+    proxy_audio_bitrate: str = Field("128k", description="AAC bitrate of proxies.")
+    thumbnail_count: int = Field(10, ge=1, le=100, description="Frames in the scrubbing strip.")
+    thumbnail_width: int = Field(320, ge=32, description="Width of each strip frame.")
+    poster_width: int = Field(640, ge=32, description="Width of the poster frame.")
+    photo_preview_max: int = Field(1280, ge=64, description="Longest side of a photo's preview JPEG.")
+    processing_max_attempts: int = Field(3, ge=1, description="Automatic tries before a recording is left `failed`.")
+    processing_stale_seconds: int = Field(300, ge=5, description="A `processing` recording whose worker has not reported for this long is queued again.")
+    processing_heartbeat_seconds: int = Field(20, ge=1, description="How often a running task reports that it is alive.")
+    fixity_daily_gb: float = Field(200.0, ge=0, description="Originals re-hashed per day by the fixity sweep (0: all of them each day).")
+    fixity_interval_minutes: int = Field(60, ge=1, description="How often the fixity sweep runs.")
     api_host: str = Field("127.0.0.1", description="Address the API listens on (single box).")
     api_port: int = Field(8000, description="Port the API listens on (single box).")
     log_level: str = Field("INFO", description="Log level.")
@@ -59,6 +73,9 @@ class Settings(BaseSettings):
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'evidence.db').resolve()}"
+
+    def resolved_scratch_dir(self) -> Path:
+        return self.scratch_dir or self.data_dir / "scratch"
 
     def resolved_broker_url(self) -> str:
         return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"

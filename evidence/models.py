@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence.db import Base, UTCDateTime
@@ -25,6 +25,14 @@ class RecordingStatus(str, enum.Enum):
     verifying = "verifying"  # upload complete, server re-hash pending
     verified = "verified"  # server hash matched the declared sha256
     failed = "failed"  # last upload did not verify; the station must send again
+
+
+class ProcessingState(str, enum.Enum):
+    queued = "queued"  # waiting for a worker (or for verification)
+    processing = "processing"  # a worker holds it (heartbeat kept fresh)
+    ready = "ready"  # playable proxy / preview exists
+    unplayable = "unplayable"  # the file is kept, but cannot be played; reason says why
+    failed = "failed"  # processing broke (error, attempts); an admin can re-run it
 
 
 class SessionStatus(str, enum.Enum):
@@ -137,6 +145,36 @@ class Recording(Base):
     status: Mapped[str] = mapped_column(String(16), default=RecordingStatus.uploading.value, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Media processing (derived; can always be rebuilt from the original)
+    processing_state: Mapped[str] = mapped_column(String(16), default=ProcessingState.queued.value, index=True)
+    processing_reason: Mapped[str | None] = mapped_column(Text)
+    processing_error: Mapped[str | None] = mapped_column(Text)
+    processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processing_owner: Mapped[str | None] = mapped_column(String(64))
+    processing_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    container: Mapped[str | None] = mapped_column(String(64))
+    video_codec: Mapped[str | None] = mapped_column(String(32))
+    audio_codec: Mapped[str | None] = mapped_column(String(32))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    frame_rate: Mapped[float | None] = mapped_column(Float)
+    bitrate: Mapped[int | None] = mapped_column(BigInteger)
+    rotation: Mapped[int | None] = mapped_column(Integer)
+    creation_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(200))
+    media_info: Mapped[str | None] = mapped_column(Text)  # JSON: probe / EXIF summary
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    proxy_key: Mapped[str | None] = mapped_column(String(200))
+    proxy_kind: Mapped[str | None] = mapped_column(String(16))  # video (mp4), audio (m4a), photo (jpg)
+    proxy_method: Mapped[str | None] = mapped_column(String(16))  # remux, transcode, resize
+    poster_key: Mapped[str | None] = mapped_column(String(200))
+    strip_key: Mapped[str | None] = mapped_column(String(200))
+    strip_frames: Mapped[int | None] = mapped_column(Integer)
+    fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fixity_ok: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class UploadSession(Base):

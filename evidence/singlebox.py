@@ -88,8 +88,12 @@ def serve(with_worker: bool = True) -> int:
         if with_worker:
             celery = [sys.executable, "-m", "celery", "-A", "workers.celery_app"]
             level = ["--loglevel", settings.log_level.lower()]
-            children.append(("worker", subprocess.Popen(
-                [*celery, "worker", "-Q", "fast,transcode", "--concurrency", "2", *level],
+            # Two workers, so a transcode backlog never holds up verification.
+            children.append(("worker (fast)", subprocess.Popen(
+                [*celery, "worker", "-Q", "fast", "-n", "fast@%h", "--concurrency", "2", *level],
+                env=env, start_new_session=True)))
+            children.append(("worker (transcode)", subprocess.Popen(
+                [*celery, "worker", "-Q", "transcode", "-n", "transcode@%h", "--concurrency", "1", *level],
                 env=env, start_new_session=True)))
             children.append(("scheduler", subprocess.Popen(
                 [*celery, "beat", "-s", str(data_dir / "celerybeat-schedule"), *level],

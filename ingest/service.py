@@ -12,6 +12,7 @@ import io
 import math
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from minio.error import S3Error
@@ -168,6 +169,8 @@ def _accept_empty(session: Session, store: ObjectStore, station: Station, rec: R
     session.add(up)
     _mark_verified(session, store, rec, up, actor)
     rec.status_reason = "zero-length file"
+    # Nothing to play: settled here, no worker needed.
+    rec.processing_state, rec.processing_reason, rec.processed_at = "unplayable", "zero length", now
     return UploadSessionOut(status="verified", recording_id=rec.id, session_id=up.id, reason=rec.status_reason)
 
 
@@ -259,8 +262,12 @@ def _mark_verified(session: Session, store: ObjectStore, rec: Recording, up: Upl
                  size=rec.size_bytes, object_lock_until=rec.retain_until.isoformat() if locked else None)
 
 
-def verify(session: Session, store: ObjectStore, session_id: str) -> str:
-    """Re-read the stored object and hash it. Idempotent: a settled session is left alone."""
+def verify(session: Session, store: ObjectStore, session_id: str, keep_copy: Path | None = None) -> str:
+    """Re-read the stored object and hash it. Idempotent: a settled session is left alone.
+
+    With `keep_copy`, the bytes read are also written there, so media processing can work on
+    them without a second download.
+    """
     up = session.get(UploadSession, session_id, with_for_update=True)
     if up is None:
         raise NotFound(f"upload session {session_id} does not exist")
@@ -271,6 +278,8 @@ def verify(session: Session, store: ObjectStore, session_id: str) -> str:
     stat = store.stat_original(up.object_key)
     if stat is None:
         digest, size = None, 0
+    elif keep_copy is not None:
+        digest, size = store.download_original(up.object_key, keep_copy)
     else:
         digest, size = store.hash_original(up.object_key)
     if digest == up.sha256 and size == up.size_bytes:

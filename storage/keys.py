@@ -12,3 +12,10 @@ def original_key(sha256: str) -> str:
     if not _SHA256.match(sha256):
         raise ValueError("not a lowercase hex SHA-256")
     return f"originals/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def derived_key(sha256: str, name: str) -> str:
+    """Proxies and thumbnails: deterministic, so re-running a task overwrites, never duplicates."""
+    if not _SHA256.match(sha256):
+        raise ValueError("not a lowercase hex SHA-256")
+    return f"derived/{sha256[:2]}/{sha256}/{name}"

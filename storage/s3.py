@@ -176,3 +176,29 @@ class ObjectStore:
         if r is None:
             return None
         return (r.mode, r.retain_until_date)
+
+    # -- derived files (proxies, thumbnails): rebuildable, no lock ---------------------------------
+    def put_derived(self, key: str, path, content_type: str, metadata: dict | None = None) -> None:
+        """Upload a finished file; S3 makes the object visible only once it is complete."""
+        self.client.fput_object(self.derived, key, str(path), content_type=content_type, metadata=metadata or {})
+
+    def stat_derived(self, key: str):
+        try:
+            return self.client.stat_object(self.derived, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return None
+            raise
+
+    def presign_get_derived(self, key: str, expires: timedelta) -> str:
+        return self.presigner.get_presigned_url("GET", self.derived, key, expires=expires)
+
+    def download_original(self, key: str, dest, chunk: int = READ_CHUNK) -> tuple[str, int]:
+        """Copy the original to a local file, hashing it in the same read: (sha256, bytes read)."""
+        digest, total = hashlib.sha256(), 0
+        with open(dest, "wb") as fh:
+            for block in self.iter_original(key, chunk):
+                digest.update(block)
+                fh.write(block)
+                total += len(block)
+        return digest.hexdigest(), total

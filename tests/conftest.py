@@ -66,6 +66,7 @@ class Service:
     env: dict
     data_dir: Path
     worker: subprocess.Popen
+    transcoder: subprocess.Popen | None = None
     http: httpx.Client = field(repr=False, default=None)
 
 
@@ -85,10 +86,11 @@ def _start_uvicorn(port: int):
     return server, thread
 
 
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
+def start_worker(env: dict, log: Path, queue: str = "fast", concurrency: int = 4) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", "fast,transcode",
-         "--pool", "threads", "--concurrency", "4", "--loglevel", "warning"],
+        [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queue,
+         "-n", f"{queue}-{secrets.token_hex(3)}@%h", "--pool", "threads", "--concurrency", str(concurrency),
+         "--loglevel", "warning"],
         env=env, cwd=ROOT, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -122,6 +124,8 @@ def service(seaweed, pg_url, tmp_path_factory):
         "EVIDENCE_BUCKET_DERIVED": f"derived-{tag}",
         "EVIDENCE_SECRET_KEY": secrets.token_urlsafe(32),
         "EVIDENCE_PART_SIZE_MIB": "5",
+        "EVIDENCE_PROCESSING_STALE_SECONDS": "6",
+        "EVIDENCE_PROCESSING_HEARTBEAT_SECONDS": "1",
         "EVIDENCE_LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
@@ -129,15 +133,18 @@ def service(seaweed, pg_url, tmp_path_factory):
     upgrade(pg_url)
     full_env = dict(os.environ)
     worker = start_worker(full_env, data_dir / "worker.log")
+    transcoder = start_worker(full_env, data_dir / "transcoder.log", "transcode", 2)
     port = free_port()
     server, thread = _start_uvicorn(port)
-    svc = Service(f"http://127.0.0.1:{port}", full_env, data_dir, worker)
+    svc = Service(f"http://127.0.0.1:{port}", full_env, data_dir, worker, transcoder)
     svc.http = httpx.Client(base_url=svc.base_url, timeout=60)
     yield svc
     svc.http.close()
     server.should_exit = True
     thread.join(10)
     stop_process(svc.worker)
+    if svc.transcoder is not None:
+        stop_process(svc.transcoder)
     reset_caches()
 
 

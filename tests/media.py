@@ -59,3 +59,24 @@ def generate(jobs: list[tuple], workers: int = 2) -> list[Path]:
     """Run (function, path, kwargs) jobs in parallel; returns the paths in order."""
     with ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda job: job[0](job[1], **job[2]), jobs))
+
+
+def audio_only_mp4(out: Path, seed: int = 0, seconds: float = 2) -> Path:
+    return _ffmpeg(["-f", "lavfi", "-i", f"sine=frequency={500 + seed}:duration={seconds}", "-c:a", "aac"], out)
+
+
+def rotated_mp4(out: Path, seed: int = 0, degrees: int = 90) -> Path:
+    """H.264 320x240 whose display matrix says: turn it by `degrees` when showing it."""
+    plain = out.with_suffix(".plain.mp4")
+    h264_mp4(plain, seed=seed)
+    _ffmpeg(["-i", str(plain), "-c", "copy", "-metadata:s:v:0", f"rotate={degrees}"], out)
+    plain.unlink()
+    return out
+
+
+def long_low_bitrate_mp4(out: Path, seconds: int = 3 * 3600) -> Path:
+    """A 3-hour clip at 64x48, 1 frame/s, with quiet mono audio: long but small."""
+    return _ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=64x48:rate=1:duration={seconds}",
+                    "-f", "lavfi", "-i", f"sine=frequency=300:sample_rate=8000:duration={seconds}",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-c:a", "aac", "-b:a", "8k", "-ac", "1",
+                    "-shortest"], out)

@@ -19,6 +19,10 @@ def make_celery() -> Celery:
     if settings.resolved_broker_url().startswith(("redis", "rediss")):
         # Longer than the longest task, so a slow task is never handed to a second worker.
         transport_options["visibility_timeout"] = 6 * 3600
+        # Message priorities (important recordings first): 0 is served first on Redis.
+        transport_options["queue_order_strategy"] = "priority"
+        transport_options["priority_steps"] = list(range(10))
+        transport_options["sep"] = ":"
     if settings.broker_key_prefix:
         transport_options["global_keyprefix"] = settings.broker_key_prefix
     app.conf.update(
@@ -27,14 +31,18 @@ def make_celery() -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         task_default_queue="fast",
-        task_routes={"workers.tasks.verify_upload": {"queue": "fast"},
-                     "workers.tasks.sweep_unverified": {"queue": "fast"}},
+        task_routes={"workers.tasks.transcode_recording": {"queue": "transcode"},
+                     "workers.tasks.*": {"queue": "fast"}},
+        task_queue_max_priority=10,
+        task_default_priority=6,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         timezone="UTC",
         beat_schedule={
             "sweep-unverified": {"task": "workers.tasks.sweep_unverified", "schedule": 60.0},
+            "sweep-processing": {"task": "workers.tasks.sweep_processing", "schedule": 30.0},
+            "fixity": {"task": "workers.tasks.fixity_sweep", "schedule": settings.fixity_interval_minutes * 60.0},
         },
     )
     return app

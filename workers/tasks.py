@@ -1,30 +1,99 @@
-"""Celery tasks. Each takes ids, opens its own session and calls a core service."""
+"""Celery tasks. Each takes ids, opens its own sessions and calls core services or the pipeline.
+
+Queues: `fast` (verification, probe, thumbnails, remux, sweeps) and `transcode`. Important
+recordings go first (message priority).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from datetime import timedelta
+from pathlib import Path
 
+from sqlalchemy import select
+
+from evidence import audit, processing
 from evidence.config import get_settings
 from evidence.db import session_scope
+from evidence.models import Recording, RecordingStatus, UploadSession
+from evidence.timeutil import utcnow
 from ingest import service as ingest_service
 from storage.factory import get_store
+from workers import pipeline
 from workers.celery_app import celery_app
 
 log = logging.getLogger(__name__)
 
 
+def _owner(task) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{task.request.id or uuid.uuid4().hex[:8]}"[:64]
+
+
+def priority(important: bool) -> int:
+    return 0 if important else 6  # Redis: 0 is served first
+
+
+def queue_processing(recording_id: int, important: bool, transcode: bool = False) -> None:
+    task = transcode_recording if transcode else process_recording
+    task.apply_async((recording_id,), priority=priority(important))
+
+
 @celery_app.task(bind=True, max_retries=30)
 def verify_upload(self, session_id: str) -> str:
-    """Hash the stored object of a completed upload; verified only on a match."""
+    """Download the completed upload once, hash it in the same read; verified only on a match.
+    The same local copy then feeds probe, thumbnails and the proxy."""
+    scratch = get_settings().resolved_scratch_dir() / "incoming"
+    scratch.mkdir(parents=True, exist_ok=True)
+    tmp = scratch / f"{session_id}.part"
     try:
         with session_scope() as session:
-            result = ingest_service.verify(session, get_store(), session_id)
+            result = ingest_service.verify(session, get_store(), session_id, keep_copy=tmp)
+            up = session.get(UploadSession, session_id)
+            rec_id, sha, important = up.recording_id, up.sha256, up.recording.important
     except Exception as exc:  # storage or database down: try again later, the bytes are safe
+        tmp.unlink(missing_ok=True)
         log.warning("verification of %s failed, will retry: %s", session_id, exc)
         raise self.retry(exc=exc, countdown=min(300, 2 * 2 ** self.request.retries))
     log.info("verification finished", extra={"session": session_id, "status": result})
+    if result != "verified" or not tmp.exists():
+        tmp.unlink(missing_ok=True)
+        return result
+    pipeline.adopt_verified_copy(tmp, sha)
+    outcome = pipeline.process(get_store(), rec_id, _owner(self), allow_transcode=False)
+    if outcome.state == "transcode":
+        queue_processing(rec_id, important, transcode=True)
     return result
+
+
+@celery_app.task(bind=True)
+def process_recording(self, recording_id: int) -> str:
+    """Probe, thumbnails and remux (fast queue); hands re-encoding to the transcode queue."""
+    outcome = pipeline.process(get_store(), recording_id, _owner(self), allow_transcode=False)
+    if outcome.state == "transcode":
+        with session_scope() as s:
+            important = s.get(Recording, recording_id).important
+        queue_processing(recording_id, important, transcode=True)
+    elif outcome.state == "failed":
+        _requeue_if_allowed(recording_id)
+    return outcome.state
+
+
+@celery_app.task(bind=True)
+def transcode_recording(self, recording_id: int) -> str:
+    outcome = pipeline.process(get_store(), recording_id, _owner(self), allow_transcode=True)
+    if outcome.state == "failed":
+        _requeue_if_allowed(recording_id, transcode=True)
+    return outcome.state
+
+
+def _requeue_if_allowed(recording_id: int, transcode: bool = False) -> None:
+    with session_scope() as s:
+        rec = s.get(Recording, recording_id)
+        if rec.processing_state == "queued":  # attempts remain
+            queue_processing(recording_id, rec.important, transcode=transcode)
 
 
 @celery_app.task
@@ -38,3 +107,47 @@ def sweep_unverified() -> int:
     if stale:
         log.info("re-queued stale verifications", extra={"count": len(stale)})
     return len(stale)
+
+
+@celery_app.task
+def sweep_processing() -> int:
+    """Re-queue recordings whose worker died mid-task (stale heartbeat) or whose message was lost."""
+    with session_scope() as session:
+        todo = [(r.id, r.important, r.processing_reason == "waiting for transcode")
+                for r in processing.needing_work(session, queued_older_than=timedelta(hours=6))]
+        processing.mark_enqueued(session, [t[0] for t in todo])
+    for rec_id, important, transcode in todo:
+        queue_processing(rec_id, important, transcode=transcode)
+    if todo:
+        log.info("re-queued stalled processing", extra={"count": len(todo)})
+    return len(todo)
+
+
+@celery_app.task
+def fixity_sweep() -> dict:
+    """Re-hash originals, least recently checked first, within the daily budget; a mismatch is
+    written to the audit log as an alert."""
+    s = get_settings()
+    runs_per_day = max(1, (24 * 60) // s.fixity_interval_minutes)
+    budget = None if s.fixity_daily_gb == 0 else int(s.fixity_daily_gb * 1024 ** 3 / runs_per_day)
+    store = get_store()
+    checked = failed = read = 0
+    with session_scope() as session:
+        candidates = session.scalars(select(Recording).where(Recording.status == RecordingStatus.verified.value)
+                                     .order_by(Recording.fixity_checked_at.asc().nulls_first(), Recording.id)
+                                     .limit(10000)).all()
+        for rec in candidates:
+            if budget is not None and read + rec.size_bytes > budget and checked:
+                break
+            digest, size = store.hash_original(rec.object_key) if store.stat_original(rec.object_key) else (None, 0)
+            read += size
+            checked += 1
+            rec.fixity_checked_at = utcnow()
+            rec.fixity_ok = digest == rec.sha256
+            if not rec.fixity_ok:
+                failed += 1
+                audit.record(session, audit.SYSTEM, "fixity.mismatch", "recording", rec.id, expected=rec.sha256,
+                             found=digest, size_read=size)
+                log.error("FIXITY MISMATCH on recording %s", rec.id)
+            session.commit()
+    return {"checked": checked, "mismatches": failed, "bytes": read}

@@ -11,9 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import DB, IP, AnyUser, Store
-from api.schemas import DownloadOut, RecordingOut, RecordingPage
-from evidence import catalog
+from api.deps import DB, IP, Admin, AnyUser, Store
+from api.schemas import DownloadOut, PlaybackOut, RecordingOut, RecordingPage, ReprocessIn, ReprocessOut
+from evidence import catalog, processing
+from evidence.catalog import user_actor
+from evidence.models import ProcessingState
 from evidence.config import get_settings
 from evidence.models import RecordingStatus
 from evidence.timeutil import to_utc
@@ -42,6 +44,20 @@ def search(db: DB, user: AnyUser, ip: IP,
                          page_size=page_size)
 
 
+@router.post("/reprocess", response_model=ReprocessOut,
+             summary="Re-run media processing for every recording in a processing state (who: admin)")
+def reprocess_all(body: ReprocessIn, db: DB, admin: Admin, ip: IP) -> ReprocessOut:
+    ids = processing.in_state(db, ProcessingState(body.state))
+    queued = []
+    for rec_id in ids:
+        if body.state != "processing":
+            processing.request_reprocess(db, user_actor(admin, ip), rec_id)
+            queued.append(rec_id)
+    db.commit()
+    _enqueue(db, queued)
+    return ReprocessOut(queued=queued)
+
+
 @router.get("/{recording_id}", response_model=RecordingOut, summary="One recording (who: any user, within reach)")
 def get_one(recording_id: int, db: DB, user: AnyUser, ip: IP) -> RecordingOut:
     rec = catalog.read(db, user, recording_id, ip)
@@ -55,3 +71,28 @@ def download(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> 
     url, seconds = catalog.download_url(db, store, user, recording_id, ip)
     db.commit()
     return DownloadOut(url=url, expires_in=seconds)
+
+
+@router.post("/{recording_id}/playback", response_model=PlaybackOut,
+             summary="Short-lived URLs of the playable proxy, poster and strip (who: officer, case_handler, supervisor, admin, within reach)")
+def playback(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> PlaybackOut:
+    out = catalog.playback(db, store, user, recording_id, ip)
+    db.commit()
+    return PlaybackOut(**out)
+
+
+@router.post("/{recording_id}/reprocess", response_model=ReprocessOut,
+             summary="Re-run media processing for one recording (who: admin)")
+def reprocess_one(recording_id: int, db: DB, admin: Admin, ip: IP) -> ReprocessOut:
+    processing.request_reprocess(db, user_actor(admin, ip), recording_id)
+    db.commit()
+    _enqueue(db, [recording_id])
+    return ReprocessOut(queued=[recording_id])
+
+
+def _enqueue(db, ids: list[int]) -> None:
+    from evidence.models import Recording
+    from workers.tasks import queue_processing
+
+    for rec_id in ids:
+        queue_processing(rec_id, db.get(Recording, rec_id).important)
