@@ -644,6 +644,18 @@ def run(args, root: Path) -> dict:
                 raise RuntimeError("sha256sum disagrees with hashlib")
 
         results.append(measure(svc, "server verify read: ObjectStore.hash_original", "hash", big_bytes, 1, server_hash))
+        if hasattr(store, "download_original"):
+            # What the worker's verification does now: hash and keep a local copy for processing.
+            copy = root / "verify-copy.bin"
+
+            def server_download():
+                digest, size = store.download_original(key, copy)
+                copy.unlink(missing_ok=True)
+                if digest != hashes[big] or size != big_bytes:
+                    raise RuntimeError(f"stored object hashes to {digest} ({size} bytes), expected {hashes[big]}")
+
+            results.append(measure(svc, "server verify read: ObjectStore.download_original", "hash", big_bytes, 1,
+                                   server_download))
         results.append(measure(svc, "server read only: ObjectStore.iter_original", "hash", big_bytes, 1, read_only))
         results.append(measure(None, "local sha256sum", "hash", big_bytes, 1, sha256sum, subprocess_client=True))
         results.append(measure(None, "local Python hashlib (sha256_file)", "hash", big_bytes, 1,

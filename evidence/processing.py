@@ -60,6 +60,7 @@ def hand_over(session: Session, recording_id: int, owner: str, reason: str) -> N
     if rec:
         rec.processing_state, rec.processing_reason, rec.processing_owner = P.queued.value, reason, None
         rec.processing_heartbeat_at = utcnow()  # when it was queued
+        rec.processing_attempts = 0  # the next step counts its own tries
         session.commit()
 
 
@@ -110,21 +111,21 @@ def in_state(session: Session, state: ProcessingState) -> list[int]:
         Recording.processing_state == state.value, Recording.status == RecordingStatus.verified.value)))
 
 
-def needing_work(session: Session, queued_older_than: timedelta) -> list[Recording]:
-    """Recordings whose worker died (stale heartbeat) or whose queue message was lost."""
+def requeue_stalled(session: Session, queued_older_than: timedelta) -> list[Recording]:
+    """Recordings whose worker died (stale heartbeat) or whose queue message was lost: put back
+    to `queued` (the dead worker's claim is dropped) and stamped, so the caller sends them again."""
     s = get_settings()
     now = utcnow()
     stale = now - timedelta(seconds=s.processing_stale_seconds)
     lost = now - queued_older_than
-    return list(session.scalars(select(Recording).where(
+    found = list(session.scalars(select(Recording).where(
         Recording.status == RecordingStatus.verified.value,
-        or_((Recording.processing_state == P.processing.value) & (Recording.processing_heartbeat_at < stale),
+        or_((Recording.processing_state == P.processing.value)
+            & or_(Recording.processing_heartbeat_at.is_(None), Recording.processing_heartbeat_at < stale),
             (Recording.processing_state == P.queued.value)
-            & or_(Recording.processing_heartbeat_at.is_(None), Recording.processing_heartbeat_at < lost)))))
-
-
-def mark_enqueued(session: Session, recording_ids: list[int]) -> None:
-    if recording_ids:
-        session.execute(update(Recording).where(Recording.id.in_(recording_ids))
-                        .values(processing_heartbeat_at=utcnow()).execution_options(synchronize_session=False))
-        session.commit()
+            & or_(Recording.processing_heartbeat_at.is_(None), Recording.processing_heartbeat_at < lost)))
+        .with_for_update(skip_locked=True)))
+    for rec in found:
+        rec.processing_state, rec.processing_owner, rec.processing_heartbeat_at = P.queued.value, None, now
+    session.commit()
+    return found

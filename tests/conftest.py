@@ -146,6 +146,18 @@ def service(seaweed, pg_url, tmp_path_factory):
     if svc.transcoder is not None:
         stop_process(svc.transcoder)
     reset_caches()
+    _drop_broker_keys(env["EVIDENCE_BROKER_KEY_PREFIX"])
+
+
+def _drop_broker_keys(prefix: str) -> None:
+    """Leave the machine's Redis as we found it."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -114,8 +114,7 @@ def sweep_processing() -> int:
     """Re-queue recordings whose worker died mid-task (stale heartbeat) or whose message was lost."""
     with session_scope() as session:
         todo = [(r.id, r.important, r.processing_reason == "waiting for transcode")
-                for r in processing.needing_work(session, queued_older_than=timedelta(hours=6))]
-        processing.mark_enqueued(session, [t[0] for t in todo])
+                for r in processing.requeue_stalled(session, queued_older_than=timedelta(hours=6))]
     for rec_id, important, transcode in todo:
         queue_processing(rec_id, important, transcode=transcode)
     if todo:
