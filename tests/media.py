@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,7 +13,9 @@ def _video(size: str, rate: int, seconds: float, seed: int) -> list[str]:
 
 
 def _ffmpeg(args: list[str], out: Path) -> Path:
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, str(out)], check=True,
+    # A random tag makes every generated file unique, so no test finds another's bytes "already verified".
+    tag = ["-metadata", f"title=test-{uuid.uuid4().hex}"]
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args, *tag, str(out)], check=True,
                    stdin=subprocess.DEVNULL)
     return out
 
@@ -43,6 +46,13 @@ def wav(out: Path, seed: int = 0, seconds: float = 2) -> Path:
 
 
 def jpeg(out: Path, seed: int = 0) -> Path:
+    _jpeg(out, seed)
+    with open(out, "ab") as fh:  # bytes after the end-of-image marker: ignored by decoders, unique per file
+        fh.write(uuid.uuid4().bytes)
+    return out
+
+
+def _jpeg(out: Path, seed: int) -> Path:
     return _ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=640x480:rate=1:duration=1",
                     "-vf", f"hue=h={seed * 17}",
                     "-frames:v", "1", "-q:v", "3"], out)

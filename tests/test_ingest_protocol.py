@@ -175,7 +175,8 @@ def test_zero_byte_file_is_kept_and_flagged(world, service, tmp_path):
     path.write_bytes(b"")
     client = StationClient(service.base_url, world.station_key)
     result = client.upload(path, meta_for(path, police_id=world.users["officer_a"][0]))
-    assert result.status == "verified" and result.reason == "zero-length file"
+    # Empty content has one hash: another test may have sent an empty file first.
+    assert result.status in ("verified", "already_verified")
     rec = service.http.get(f"/api/v1/recordings/{result.recording_id}", headers=world.headers("admin2")).json()
     assert rec["size_bytes"] == 0 and rec["status_reason"] == "zero-length file"
     client.close()
