@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,9 @@ from evidence.db import session_scope
 from evidence.models import Recording, User
 from tests.conftest import unique
 from tests.dock import dock, mixed_camera, write_dock_env
+
+
+EMPTY = hashlib.sha256(b"").hexdigest()
 
 
 def recordings_by_sha(shas: list[str]) -> dict[str, Recording]:
@@ -41,6 +45,8 @@ def test_a_docked_camera_ends_verified_attributed_and_wiped(world, service, tmp_
     for f in files:
         rec = recs[f.sha256]
         assert rec.status == "verified", (f.path.name, rec.status, rec.status_reason)
+        if f.sha256 == EMPTY:
+            continue  # empty content is one recording for every empty file: another test may own it
         assert rec.original_filename == f.path.name
         assert rec.device_serial == serial
         assert rec.officer_id == officer_id and rec.officer_source == "filename"
