@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     processing_heartbeat_seconds: int = Field(20, ge=1, description="How often a running task reports that it is alive.")
     fixity_daily_gb: float = Field(200.0, ge=0, description="Originals re-hashed per day by the fixity sweep (0: all of them each day).")
     fixity_interval_minutes: int = Field(60, ge=1, description="How often the fixity sweep runs.")
+    coverage_rules: dict[str, dict] = Field(default_factory=dict, description="JSON overrides of the coverage rules per event type ('*' for all), e.g. {\"ticket\": {\"default_minutes\": 20}}. See README.")
     api_host: str = Field("127.0.0.1", description="Address the API listens on (single box).")
     api_port: int = Field(8000, description="Port the API listens on (single box).")
     log_level: str = Field("INFO", description="Log level.")

@@ -74,6 +74,7 @@ def import_assignments_csv(session: Session, actor: audit.Actor, text: str) -> I
     """
     tz = get_settings().timezone
     report = ImportReport()
+    changed: list[tuple[int, datetime, datetime | None]] = []
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [c for c in ASSIGNMENT_COLUMNS[:3] if c not in (reader.fieldnames or [])]
     if missing:
@@ -103,14 +104,22 @@ def import_assignments_csv(session: Session, actor: audit.Actor, text: str) -> I
                     DeviceAssignment.device_id == device.id, DeviceAssignment.user_id == user.id,
                     DeviceAssignment.assigned_from == start))
                 if existing:
+                    changed.append((device.id, start, None))  # its end moved: everything after start
                     existing.assigned_to = end
                     report.updated += 1
                 else:
                     session.add(DeviceAssignment(device_id=device.id, user_id=user.id,
                                                  assigned_from=start, assigned_to=end))
+                    changed.append((device.id, start, end))
                     report.imported += 1
         except ValueError as exc:
             report.errors.append({"line": line, "reason": str(exc)})
     audit.record(session, actor, "device_assignment.import", "device_assignment", None,
                  imported=report.imported, updated=report.updated, errors=len(report.errors))
+    # Recordings in the changed periods may now belong to another officer: attribute them again
+    # and refresh the coverage of the events around them.
+    from evidence.coverage.service import reattribute_device
+
+    for device_id, start, end in changed:
+        reattribute_device(session, device_id, start, end)
     return report

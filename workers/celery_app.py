@@ -43,6 +43,8 @@ def make_celery() -> Celery:
             "sweep-unverified": {"task": "workers.tasks.sweep_unverified", "schedule": 60.0},
             "sweep-processing": {"task": "workers.tasks.sweep_processing", "schedule": 30.0},
             "fixity": {"task": "workers.tasks.fixity_sweep", "schedule": settings.fixity_interval_minutes * 60.0},
+            "coverage-pending": {"task": "workers.tasks.coverage_sweep", "schedule": 900.0},
+            "coverage-summaries": {"task": "workers.tasks.store_coverage_summaries", "schedule": 3600.0},
         },
     )
     return app

@@ -109,6 +109,19 @@ def _save_probe(recording_id: int, info: MediaInfo) -> None:
         rec.creation_time, rec.location, rec.media_info = info.creation_time, info.location, info.summary_json()
         if rec.started_at and info.duration:
             rec.ended_at = rec.started_at + timedelta(seconds=info.duration)
+    if info.duration:
+        _refresh_coverage(recording_id)
+
+
+def _refresh_coverage(recording_id: int) -> None:
+    """The recording now has a time span: the coverage of its officer's events around it changes."""
+    from evidence.coverage.service import recompute_for_recordings
+
+    try:
+        with session_scope() as s:
+            recompute_for_recordings(s, [recording_id])
+    except Exception:  # noqa: BLE001 - coverage is refreshed again by the next change or sweep
+        log.exception("coverage refresh after recording %s failed", recording_id)
 
 
 def _load(recording_id: int) -> tuple[str, str, bool, str | None]:

@@ -150,3 +150,31 @@ def fixity_sweep() -> dict:
                 log.error("FIXITY MISMATCH on recording %s", rec.id)
             session.commit()
     return {"checked": checked, "mismatches": failed, "bytes": read}
+
+
+@celery_app.task
+def coverage_sweep() -> int:
+    """Events whose upload deadline passed while still `pending` become `missing`."""
+    from evidence.coverage import service as coverage
+
+    with session_scope() as session:
+        return coverage.recompute(session, coverage.overdue_pending(session))
+
+
+@celery_app.task
+def store_coverage_summaries() -> list[str]:
+    """Keep the last complete day's, week's and month's summary (idempotent: rewritten in place)."""
+    from datetime import datetime as _dt
+    from zoneinfo import ZoneInfo
+
+    from evidence.coverage import reports
+    from evidence.models import Role, User
+
+    today = _dt.now(ZoneInfo(get_settings().timezone)).date()
+    system = User(id=0, police_id="system", name="system", role=Role.auditor.value, password_hash="")
+    done = []
+    with session_scope() as session:
+        for period, start in reports.last_complete_periods(today):
+            reports.store_summary(session, system, period, start)
+            done.append(f"{period}:{start}")
+    return done

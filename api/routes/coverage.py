@@ -1,0 +1,196 @@
+"""Enforcement ledger, coverage reports and event links.
+
+Who: ledger import — admin, supervisor; reports — officer (own events), supervisor and
+case_handler (own unit and below), auditor and admin (all); links — case_handler, supervisor,
+admin. Every report read is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from api.deps import DB, IP, AnyUser, require_roles
+from evidence import audit
+from evidence.catalog import get_visible, user_actor
+from evidence.config import get_settings
+from evidence.coverage import reports, service
+from evidence.coverage.models import CoverageSummary, EnforcementEvent, RecordingEventLink
+from evidence.errors import Invalid, NotFound
+from evidence.ledger_parse import parse_ledger
+from evidence.models import Role, User
+from evidence.timeutil import to_utc, utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["coverage"])
+Importer = Annotated[User, Depends(require_roles(Role.admin, Role.supervisor))]
+Linker = Annotated[User, Depends(require_roles(Role.admin, Role.supervisor, Role.case_handler))]
+Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a download as csv / xlsx")]
+
+
+class ImportOut(BaseModel):
+    created: int
+    updated: int
+    errors: list[dict]
+
+
+class LinkIn(BaseModel):
+    recording_id: int
+
+
+def _filter(status, event_type, roadside, unit_id, officer, start_from, start_to) -> reports.EventFilter:
+    tz = get_settings().timezone
+    return reports.EventFilter(status=status, event_type=event_type, roadside=roadside, unit_id=unit_id,
+                               officer=officer, start_from=to_utc(start_from, tz) if start_from else None,
+                               start_to=to_utc(start_to, tz) if start_to else None)
+
+
+def _filters(status: Literal["covered", "partial", "missing", "pending"] | None = None,
+             event_type: str | None = None, roadside: bool | None = None, unit_id: int | None = None,
+             officer: Annotated[str | None, Query(description="警号")] = None,
+             start_from: Annotated[datetime | None, Query(description="event start ≥ (no offset: unit's zone)")] = None,
+             start_to: Annotated[datetime | None, Query(description="event start <")] = None) -> reports.EventFilter:
+    return _filter(status, event_type, roadside, unit_id, officer, start_from, start_to)
+
+
+Filters = Annotated[reports.EventFilter, Depends(_filters)]
+
+
+def _download(data: bytes, name: str, media: str) -> Response:
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/ledger/import", response_model=ImportOut,
+             summary="Import enforcement events from CSV or XLSX; bad rows reported by line (who: admin, supervisor)")
+async def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> ImportOut:
+    data = await file.read(50 * 1024 * 1024 + 1)
+    if len(data) > 50 * 1024 * 1024:
+        raise Invalid("ledger file larger than 50 MB: split it")
+    try:
+        rows, errors = parse_ledger(data, file.filename or "ledger.csv", get_settings().timezone)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    created, updated, _ = service.import_events(db, user_actor(user, ip), rows, file.filename or "upload")
+    db.commit()
+    return ImportOut(created=created, updated=updated, errors=[{"line": e.line, "reason": e.reason} for e in errors])
+
+
+@router.get("/coverage/events", summary="Events with their coverage, filterable (who: officer own, supervisor/case_handler unit, auditor/admin all)")
+def events(db: DB, user: AnyUser, ip: IP, f: Filters, format: Format = "json",
+           page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=1000)] = 100):
+    download = format != "json"
+    rows = reports.event_rows(db, user, f, None if download else page_size, 0 if download else (page - 1) * page_size)
+    audit.record(db, user_actor(user, ip), "coverage.events", None, None, filter=_desc(f), returned=len(rows),
+                 format=format)
+    db.commit()
+    if format == "csv":
+        return _download(reports.to_csv(rows, reports.EVENT_COLUMNS), "coverage-events.csv", "text/csv")
+    if format == "xlsx":
+        return _download(reports.to_xlsx({"events": (reports.EVENT_COLUMNS, rows)}), "coverage-events.xlsx", XLSX)
+    return {"items": rows, "page": page, "page_size": page_size}
+
+
+@router.get("/coverage/summary", summary="Counts and activation rate by unit, officer, type, day, week or month (who: as events)")
+def summary(db: DB, user: AnyUser, ip: IP, f: Filters,
+            group_by: Literal["unit", "officer", "type", "day", "week", "month"] = "unit", format: Format = "json"):
+    rows = reports.summary(db, user, group_by, f)
+    audit.record(db, user_actor(user, ip), "coverage.summary", None, None, group_by=group_by, filter=_desc(f),
+                 format=format)
+    db.commit()
+    if format == "csv":
+        return _download(reports.to_csv(rows, reports.SUMMARY_COLUMNS), f"coverage-by-{group_by}.csv", "text/csv")
+    if format == "xlsx":
+        flagged = reports.roadside_missing(db, user, f)
+        return _download(reports.to_xlsx({f"by {group_by}": (reports.SUMMARY_COLUMNS, rows),
+                                          "roadside missing": (reports.EVENT_COLUMNS, flagged)}),
+                         f"coverage-by-{group_by}.xlsx", XLSX)
+    return {"group_by": group_by, "rows": rows}
+
+
+@router.get("/coverage/roadside-missing", summary="Roadside enforcement with no recording (who: as events)")
+def roadside_missing(db: DB, user: AnyUser, ip: IP, f: Filters):
+    rows = reports.roadside_missing(db, user, f)
+    audit.record(db, user_actor(user, ip), "coverage.roadside_missing", None, None, filter=_desc(f), returned=len(rows))
+    db.commit()
+    return {"items": rows}
+
+
+@router.get("/coverage/accident-cases-without-recording",
+            summary="Accident cases none of whose events has any recording (who: as events)")
+def accident_cases(db: DB, user: AnyUser, ip: IP, f: Filters):
+    rows = reports.accident_cases_without_recording(db, user, f)
+    audit.record(db, user_actor(user, ip), "coverage.accident_cases", None, None, filter=_desc(f), returned=len(rows))
+    db.commit()
+    return {"items": rows}
+
+
+@router.get("/coverage/summaries", summary="Stored daily, weekly and monthly summaries (who: supervisor, auditor, admin)")
+def stored_summaries(db: DB, user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))],
+                     period: Literal["day", "week", "month"] | None = None):
+    q = select(CoverageSummary.id, CoverageSummary.period, CoverageSummary.period_start, CoverageSummary.generated_at)
+    if period:
+        q = q.where(CoverageSummary.period == period)
+    return [dict(r._mapping) for r in db.execute(q.order_by(CoverageSummary.period_start.desc()).limit(500))]
+
+
+@router.get("/coverage/summaries/{summary_id}", summary="One stored summary (who: supervisor, auditor, admin)")
+def stored_summary(summary_id: int, db: DB, ip: IP,
+                   user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))]):
+    import json
+
+    row = db.get(CoverageSummary, summary_id)
+    if row is None:
+        raise NotFound(f"summary {summary_id} not found")
+    audit.record(db, user_actor(user, ip), "coverage.stored_summary", "coverage_summary", row.id)
+    db.commit()
+    return {"id": row.id, "period": row.period, "period_start": row.period_start, "generated_at": row.generated_at,
+            "data": json.loads(row.data)}
+
+
+@router.post("/events/{event_id}/links", summary="Link a recording to an event by hand (who: case_handler, supervisor, admin)")
+def link(event_id: int, body: LinkIn, db: DB, user: Linker, ip: IP):
+    event = db.get(EnforcementEvent, event_id)
+    if event is None or not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(
+            EnforcementEvent.id == event_id))):
+        raise NotFound(f"event {event_id} not found")
+    rec = get_visible(db, user, body.recording_id)
+    row = RecordingEventLink(recording_id=rec.id, event_id=event.id, source="manual", created_by=user.police_id)
+    db.add(row)
+    db.flush()
+    audit.record(db, user_actor(user, ip), "event.link", "recording", rec.id, event=event.event_id, link=row.id)
+    db.commit()
+    return {"link_id": row.id}
+
+
+@router.delete("/events/{event_id}/links/{link_id}",
+               summary="Remove a link: it is stamped removed, nothing is deleted (who: case_handler, supervisor, admin)")
+def unlink(event_id: int, link_id: int, db: DB, user: Linker, ip: IP):
+    row = db.get(RecordingEventLink, link_id)
+    if row is None or row.event_id != event_id or row.removed_at is not None:
+        raise NotFound(f"link {link_id} not found on event {event_id}")
+    get_visible(db, user, row.recording_id)
+    row.removed_at, row.removed_by = utcnow(), user.police_id
+    audit.record(db, user_actor(user, ip), "event.unlink", "recording", row.recording_id, event=event_id, link=row.id)
+    db.commit()
+    return {"link_id": row.id, "removed_at": row.removed_at}
+
+
+@router.get("/events/{event_id}/links", summary="Links of an event, removed ones included (who: as events)")
+def links(event_id: int, db: DB, user: AnyUser):
+    if not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(EnforcementEvent.id == event_id))):
+        raise NotFound(f"event {event_id} not found")
+    rows = db.scalars(select(RecordingEventLink).where(RecordingEventLink.event_id == event_id)
+                      .order_by(RecordingEventLink.id))
+    return [{"link_id": r.id, "recording_id": r.recording_id, "source": r.source, "created_at": r.created_at,
+             "created_by": r.created_by, "removed_at": r.removed_at, "removed_by": r.removed_by} for r in rows]
+
+
+def _desc(f: reports.EventFilter) -> dict:
+    return {k: v for k, v in vars(f).items() if v is not None}

@@ -1,0 +1,1 @@
+"""Enforcement events, their recording coverage, links and reports."""

@@ -1,0 +1,96 @@
+"""Enforcement ledger and coverage tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evidence.db import Base, UTCDateTime
+from evidence.timeutil import utcnow
+
+
+class EnforcementEvent(Base):
+    """One enforcement event from the ledger (接处警, 盘查, 现场处罚, 事故处理 …)."""
+
+    __tablename__ = "enforcement_events"
+    __table_args__ = (Index("ix_events_start", "started_at"), Index("ix_events_unit_start", "unit_id", "started_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_type: Mapped[str] = mapped_column(String(24))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(200))
+    case_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    roadside: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    police_ids: Mapped[str] = mapped_column(String(400))  # as imported, ';'-joined
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventOfficer(Base):
+    __tablename__ = "event_officers"
+    __table_args__ = (UniqueConstraint("event_id", "police_id"), Index("ix_event_officers_user", "user_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"), index=True)
+    police_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EventCoverage(Base):
+    """How much of an event's required window is recorded, kept current incrementally."""
+
+    __tablename__ = "event_coverage"
+    event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # covered, partial, missing, pending
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    window_seconds: Mapped[int] = mapped_column(Integer)
+    covered_seconds: Mapped[int] = mapped_column(Integer)
+    ratio: Mapped[float] = mapped_column(Float)
+    late_upload: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recording_ids: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventOfficerCoverage(Base):
+    __tablename__ = "event_officer_coverage"
+    __table_args__ = (UniqueConstraint("event_id", "police_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"), index=True)
+    police_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    covered_seconds: Mapped[int] = mapped_column(Integer)
+    ratio: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    recording_ids: Mapped[str] = mapped_column(Text, default="[]")
+
+
+class RecordingEventLink(Base):
+    """A recording linked to an event. Removing a link only stamps removed_at: nothing is deleted."""
+
+    __tablename__ = "recording_event_links"
+    __table_args__ = (Index("ix_links_event", "event_id"), Index("ix_links_recording", "recording_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(8))  # auto, manual
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class CoverageSummary(Base):
+    """A daily, weekly or monthly summary produced on schedule and kept for later reading."""
+
+    __tablename__ = "coverage_summaries"
+    __table_args__ = (UniqueConstraint("period", "period_start"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(8))  # day, week, month
+    period_start: Mapped[date] = mapped_column(Date)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[str] = mapped_column(Text)  # JSON rows

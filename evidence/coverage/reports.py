@@ -1,0 +1,245 @@
+"""Coverage reports: the event list, summaries, flagged lists, stored periodic summaries, exports.
+
+Who sees what: supervisors and case handlers their unit and the units under it; officers their
+own events; admins and auditors everything. Callers audit each read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
+
+from evidence.config import get_settings
+from evidence.coverage.models import (CoverageSummary, EnforcementEvent, EventCoverage, EventOfficer,
+                                      EventOfficerCoverage)
+from evidence.identity import subtree_unit_ids
+from evidence.models import Role, Unit, User
+
+STATUSES = ("covered", "partial", "missing", "pending")
+GROUPS = ("unit", "officer", "type", "day", "week", "month")
+
+
+@dataclass
+class EventFilter:
+    status: str | None = None
+    event_type: str | None = None
+    roadside: bool | None = None
+    unit_id: int | None = None
+    officer: str | None = None  # 警号
+    start_from: datetime | None = None
+    start_to: datetime | None = None
+
+
+def visible_events(session: Session, user: User, query: Select) -> Select:
+    if user.role in (Role.admin.value, Role.auditor.value):
+        return query
+    if user.role == Role.officer.value:
+        mine = select(EventOfficer.event_id).where(EventOfficer.user_id == user.id)
+        return query.where(EnforcementEvent.id.in_(mine))
+    if user.role in (Role.supervisor.value, Role.case_handler.value) and user.unit_id is not None:
+        return query.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, user.unit_id)))
+    return query.where(false())
+
+
+def _filtered(session: Session, user: User, f: EventFilter) -> Select:
+    q = select(EnforcementEvent, EventCoverage).join(EventCoverage, EventCoverage.event_id == EnforcementEvent.id)
+    q = visible_events(session, user, q)
+    if f.status:
+        q = q.where(EventCoverage.status == f.status)
+    if f.event_type:
+        q = q.where(EnforcementEvent.event_type == f.event_type)
+    if f.roadside is not None:
+        q = q.where(EnforcementEvent.roadside == f.roadside)
+    if f.unit_id is not None:
+        q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, f.unit_id)))
+    if f.officer:
+        q = q.where(EnforcementEvent.id.in_(select(EventOfficer.event_id).where(EventOfficer.police_id == f.officer)))
+    if f.start_from:
+        q = q.where(EnforcementEvent.started_at >= f.start_from)
+    if f.start_to:
+        q = q.where(EnforcementEvent.started_at < f.start_to)
+    return q
+
+
+def event_rows(session: Session, user: User, f: EventFilter, limit: int | None = None, offset: int = 0) -> list[dict]:
+    q = _filtered(session, user, f).order_by(EnforcementEvent.started_at, EnforcementEvent.id).offset(offset)
+    if limit:
+        q = q.limit(limit)
+    pairs = session.execute(q).all()
+    officers = defaultdict(list)
+    ids = [e.id for e, _ in pairs]
+    for i in range(0, len(ids), 5000):
+        for o in session.scalars(select(EventOfficerCoverage).where(EventOfficerCoverage.event_id.in_(ids[i:i + 5000]))):
+            officers[o.event_id].append({"police_id": o.police_id, "status": o.status, "covered_seconds": o.covered_seconds,
+                                         "ratio": o.ratio, "recording_ids": json.loads(o.recording_ids)})
+    return [{
+        "id": e.id, "event_id": e.event_id, "event_type": e.event_type, "police_ids": e.police_ids,
+        "started_at": e.started_at, "ended_at": e.ended_at, "location": e.location, "case_no": e.case_no,
+        "roadside": e.roadside, "unit_id": e.unit_id, "status": c.status, "window_start": c.window_start,
+        "window_end": c.window_end, "window_seconds": c.window_seconds, "covered_seconds": c.covered_seconds,
+        "ratio": c.ratio, "late_upload": c.late_upload, "deadline_at": c.deadline_at,
+        "recording_ids": json.loads(c.recording_ids), "officers": officers[e.id],
+    } for e, c in pairs]
+
+
+def _period_key(when: datetime, group: str, tz: ZoneInfo) -> str:
+    local = when.astimezone(tz).date()
+    if group == "day":
+        return local.isoformat()
+    if group == "week":
+        monday = local - timedelta(days=local.weekday())
+        return f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
+    return f"{local.year}-{local.month:02d}"
+
+
+def summary(session: Session, user: User, group_by: str, f: EventFilter) -> list[dict]:
+    """Counts per group; activation rate = covered ÷ events no longer pending."""
+    if group_by not in GROUPS:
+        raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
+    tz = ZoneInfo(get_settings().timezone)
+    q = _filtered(session, user, f).with_only_columns(
+        EnforcementEvent.id, EnforcementEvent.event_type, EnforcementEvent.unit_id, EnforcementEvent.started_at,
+        EventCoverage.status, EventCoverage.late_upload)
+    groups: dict[str, dict] = {}
+
+    def bump(key: str, status: str, late: bool) -> None:
+        g = groups.setdefault(key, {"group": key, "events": 0, **{s: 0 for s in STATUSES}, "late_uploads": 0})
+        g["events"] += 1
+        g[status] += 1
+        g["late_uploads"] += int(late)
+
+    rows = session.execute(q).all()
+    if group_by == "officer":
+        status_by_event = {r.id: r for r in rows}
+        ids = list(status_by_event)
+        for i in range(0, len(ids), 5000):
+            for o in session.execute(select(EventOfficerCoverage.event_id, EventOfficerCoverage.police_id,
+                                            EventOfficerCoverage.status).where(
+                    EventOfficerCoverage.event_id.in_(ids[i:i + 5000]))):
+                bump(o.police_id, o.status, status_by_event[o.event_id].late_upload)
+    else:
+        units = {u.id: u.code for u in session.scalars(select(Unit))} if group_by == "unit" else {}
+        for r in rows:
+            key = (units.get(r.unit_id, "(none)") if group_by == "unit" else r.event_type if group_by == "type"
+                   else _period_key(r.started_at, group_by, tz))
+            bump(key, r.status, r.late_upload)
+    for g in groups.values():
+        settled = g["events"] - g["pending"]
+        g["activation_rate"] = round(g["covered"] / settled, 4) if settled else None
+    return [groups[k] for k in sorted(groups)]
+
+
+def roadside_missing(session: Session, user: User, f: EventFilter) -> list[dict]:
+    """Roadside enforcement (路面执法) with no recording at all."""
+    return event_rows(session, user, EventFilter(**{**vars(f), "roadside": True, "status": "missing"}))
+
+
+def accident_cases_without_recording(session: Session, user: User, f: EventFilter) -> list[dict]:
+    """"One case, one recording": accident cases none of whose events has any footage."""
+    rows = event_rows(session, user, EventFilter(**{**vars(f), "event_type": "accident"}))
+    cases: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r["case_no"]:
+            cases[r["case_no"]].append(r)
+    return [{"case_no": case, "events": [e["event_id"] for e in evs], "statuses": [e["status"] for e in evs]}
+            for case, evs in sorted(cases.items())
+            if all(e["covered_seconds"] == 0 for e in evs) and any(e["status"] == "missing" for e in evs)]
+
+
+# -- stored periodic summaries ------------------------------------------------------------------
+def period_bounds(period: str, start: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    if period == "day":
+        end = start + timedelta(days=1)
+    elif period == "week":
+        end = start + timedelta(days=7)
+    else:
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (datetime.combine(start, datetime.min.time(), tz), datetime.combine(end, datetime.min.time(), tz))
+
+
+def last_complete_periods(today: date) -> list[tuple[str, date]]:
+    yesterday = today - timedelta(days=1)
+    this_monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    prev_month = (first - timedelta(days=1)).replace(day=1)
+    return [("day", yesterday), ("week", this_monday - timedelta(days=7)), ("month", prev_month)]
+
+
+def store_summary(session: Session, system_user: User, period: str, start: date) -> CoverageSummary:
+    tz = ZoneInfo(get_settings().timezone)
+    lo, hi = period_bounds(period, start, tz)
+    f = EventFilter(start_from=lo, start_to=hi)
+    data = {"period": period, "start": start.isoformat(), "from": lo.isoformat(), "to": hi.isoformat(),
+            "by_unit": summary(session, system_user, "unit", f), "by_type": summary(session, system_user, "type", f),
+            "by_officer": summary(session, system_user, "officer", f),
+            "roadside_missing": [r["event_id"] for r in roadside_missing(session, system_user, f)],
+            "accident_cases_without_recording": accident_cases_without_recording(session, system_user, f)}
+    row = session.scalar(select(CoverageSummary).where(CoverageSummary.period == period,
+                                                       CoverageSummary.period_start == start))
+    if row is None:
+        row = CoverageSummary(period=period, period_start=start)
+        session.add(row)
+    row.data = json.dumps(data, ensure_ascii=False, default=str)
+    row.generated_at = datetime.now(tz)
+    session.flush()
+    return row
+
+
+# -- exports --------------------------------------------------------------------------------------
+EVENT_COLUMNS = ["event_id", "event_type", "police_ids", "started_at", "ended_at", "location", "case_no", "roadside",
+                 "status", "window_seconds", "covered_seconds", "ratio", "late_upload", "recording_ids", "officers"]
+
+
+def _flat(row: dict, columns: list[str], tz: ZoneInfo) -> list:
+    out = []
+    for c in columns:
+        v = row.get(c)
+        if isinstance(v, datetime):
+            v = v.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        elif c == "officers":
+            v = "; ".join(f"{o['police_id']} {o['status']} {o['covered_seconds']}s" for o in v)
+        elif isinstance(v, list):
+            v = ";".join(map(str, v))
+        out.append(v)
+    return out
+
+
+def to_csv(rows: list[dict], columns: list[str]) -> bytes:
+    tz = ZoneInfo(get_settings().timezone)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow(_flat(r, columns, tz))
+    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese text right
+
+
+def to_xlsx(sheets: dict[str, tuple[list[str], list[dict]]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    tz = ZoneInfo(get_settings().timezone)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, (columns, rows) in sheets.items():
+        ws = wb.create_sheet(title[:31])
+        ws.append(columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r in rows:
+            ws.append(_flat(r, columns, tz))
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+SUMMARY_COLUMNS = ["group", "events", "covered", "partial", "missing", "pending", "late_uploads", "activation_rate"]
