@@ -136,7 +136,7 @@ class StationClient:
             if state["status"] in ("verified", "failed") or time.monotonic() > deadline:
                 return state
             time.sleep(poll)
-            poll = min(poll * 1.5, 2.0)
+            poll = min(poll * 1.5, 1.0)
 
     def upload(self, path: Path, meta: dict, *, wait: bool = True) -> UploadResult:
         """The whole protocol for one file: open or resume, send what is missing, complete."""

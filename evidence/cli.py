@@ -25,8 +25,11 @@ stations_app = typer.Typer(help="Docking stations.", no_args_is_help=True)
 devices_app = typer.Typer(help="Cameras and their assignments.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 media_app = typer.Typer(help="Media processing (proxies, thumbnails).", no_args_is_help=True)
+ledger_app = typer.Typer(help="Enforcement ledger (events from the systems that hold them).", no_args_is_help=True)
+coverage_app = typer.Typer(help="Recording coverage of enforcement events.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (stations_app, "stations"),
-                  (devices_app, "devices"), (audit_app, "audit"), (media_app, "media")):
+                  (devices_app, "devices"), (audit_app, "audit"), (media_app, "media"),
+                  (ledger_app, "ledger"), (coverage_app, "coverage")):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -198,6 +201,79 @@ def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="
     for rec_id in ids:
         queue_processing(rec_id, important[rec_id])
     console.print(f"queued {len(ids)} recording(s) for processing")
+
+
+@ledger_app.command("import")
+def ledger_import(ledger_file: Path) -> None:
+    """Import events from CSV or XLSX; bad rows are listed by line, good rows import. Exit 1 if any was bad."""
+    from evidence.coverage.service import import_events
+    from evidence.ledger_parse import parse_ledger
+
+    try:
+        rows, errors = parse_ledger(ledger_file.read_bytes(), ledger_file.name, get_settings().timezone)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    with session_scope() as session:
+        created, updated, _ = import_events(session, CLI, rows, ledger_file.name)
+    console.print(f"events created {created}, updated {updated}, rejected {len(errors)}")
+    for err in errors:
+        console.print(f"  line {err.line}: {err.reason}")
+    if errors:
+        raise typer.Exit(1)
+
+
+@coverage_app.command("recompute")
+def coverage_recompute() -> None:
+    """Recompute the coverage of every event (after changing the coverage rules)."""
+    import time
+
+    from evidence.coverage.service import recompute_all
+
+    start = time.monotonic()
+    with session_scope() as session:
+        n = recompute_all(session)
+    console.print(f"{n} events recomputed in {time.monotonic() - start:.1f} s")
+
+
+@coverage_app.command("report")
+def coverage_report(
+        group_by: Annotated[str, typer.Option(help="unit, officer, type, day, week or month")] = "unit",
+        start_from: Annotated[str | None, typer.Option("--from", help="ISO date/time, unit's zone")] = None,
+        start_to: Annotated[str | None, typer.Option("--to", help="ISO date/time, unit's zone (exclusive)")] = None,
+        xlsx: Annotated[Path | None, typer.Option(help="Also write the summary, events and flagged lists to this .xlsx")] = None,
+        csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the summary as CSV here")] = None) -> None:
+    """Print the coverage summary; optionally export it (with the event list and flagged lists)."""
+    from datetime import datetime
+
+    from evidence.coverage import reports
+    from evidence.models import User
+    from evidence.timeutil import to_utc
+
+    tz = get_settings().timezone
+    try:
+        f = reports.EventFilter(start_from=to_utc(datetime.fromisoformat(start_from), tz) if start_from else None,
+                                start_to=to_utc(datetime.fromisoformat(start_to), tz) if start_to else None)
+    except ValueError as exc:
+        _fail(f"bad time: {exc}", 2)
+    reader = User(id=0, police_id="cli", name="cli", role=Role.auditor.value, password_hash="")
+    with session_scope() as session:
+        try:
+            rows = reports.summary(session, reader, group_by, f)
+        except ValueError as exc:
+            _fail(str(exc), 2)
+        audit.record(session, CLI, "coverage.summary", None, None, group_by=group_by, via="cli")
+        if xlsx:
+            events = reports.event_rows(session, reader, f)
+            xlsx.write_bytes(reports.to_xlsx({
+                f"by {group_by}": (reports.SUMMARY_COLUMNS, rows), "events": (reports.EVENT_COLUMNS, events),
+                "roadside missing": (reports.EVENT_COLUMNS, [e for e in events if e["roadside"] and e["status"] == "missing"]),
+            }))
+    if csv_out:
+        csv_out.write_bytes(reports.to_csv(rows, reports.SUMMARY_COLUMNS))
+    table = Table(*reports.SUMMARY_COLUMNS)
+    for r in rows:
+        table.add_row(*(str(r[c]) if r[c] is not None else "-" for c in reports.SUMMARY_COLUMNS))
+    console.print(table)
 
 
 if __name__ == "__main__":

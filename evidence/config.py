@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         return self.scratch_dir or self.data_dir / "scratch"
 
     def resolved_broker_url(self) -> str:
-        return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
+        return self.broker_url or f"sqlite-broker+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
 
     def resolved_secret(self, name: Literal["secret_key", "s3_secret_key"]) -> str:
         """A configured secret, or one generated on first use and kept (mode 600) in data_dir."""

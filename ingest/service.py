@@ -11,6 +11,8 @@ import hashlib
 import io
 import math
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -262,26 +264,39 @@ def _mark_verified(session: Session, store: ObjectStore, rec: Recording, up: Upl
                  size=rec.size_bytes, object_lock_until=rec.retain_until.isoformat() if locked else None)
 
 
-def verify(session: Session, store: ObjectStore, session_id: str, keep_copy: Path | None = None) -> str:
+def verify(session_factory: Callable[[], AbstractContextManager[Session]], store: ObjectStore, session_id: str,
+           keep_copy: Path | None = None) -> str:
     """Re-read the stored object and hash it. Idempotent: a settled session is left alone.
 
-    With `keep_copy`, the bytes read are also written there, so media processing can work on
-    them without a second download.
+    The read happens outside any database transaction (a long read must not hold locks that
+    API requests wait on); the result is then settled in a short transaction that checks the
+    session is still waiting. With `keep_copy`, the bytes read are also written there, so media
+    processing can work on them without a second download.
     """
-    up = session.get(UploadSession, session_id, with_for_update=True)
-    if up is None:
-        raise NotFound(f"upload session {session_id} does not exist")
-    if up.status != SessionStatus.verifying.value:
-        return up.status
-    rec = up.recording
-    up.verify_attempts += 1
-    stat = store.stat_original(up.object_key)
-    if stat is None:
+    with session_factory() as session:
+        up = session.get(UploadSession, session_id)
+        if up is None:
+            raise NotFound(f"upload session {session_id} does not exist")
+        if up.status != SessionStatus.verifying.value:
+            return up.status
+        key, expected_sha, expected_size = up.object_key, up.sha256, up.size_bytes
+        up.verify_attempts += 1
+    if store.stat_original(key) is None:
         digest, size = None, 0
     elif keep_copy is not None:
-        digest, size = store.download_original(up.object_key, keep_copy)
+        digest, size = store.download_original(key, keep_copy)
     else:
-        digest, size = store.hash_original(up.object_key)
+        digest, size = store.hash_original(key)
+    with session_factory() as session:
+        return settle_verification(session, store, session_id, digest, size)
+
+
+def settle_verification(session: Session, store: ObjectStore, session_id: str, digest: str | None, size: int) -> str:
+    """Record what the server's own read found: verified only when hash and size match."""
+    up = session.get(UploadSession, session_id, with_for_update=True)
+    if up.status != SessionStatus.verifying.value:
+        return up.status  # settled meanwhile by a twin task
+    rec = up.recording
     if digest == up.sha256 and size == up.size_bytes:
         _mark_verified(session, store, rec, up, audit.SYSTEM)
         return up.status

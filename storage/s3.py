@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -134,7 +136,7 @@ class ObjectStore:
     def hash_original(self, key: str) -> tuple[str, int]:
         """Read the stored object once and return (sha256 hex, bytes read)."""
         digest, total = hashlib.sha256(), 0
-        for block in self.iter_original(key):
+        for block in _read_ahead(self.iter_original(key)):
             digest.update(block)
             total += len(block)
         return digest.hexdigest(), total
@@ -194,11 +196,54 @@ class ObjectStore:
         return self.presigner.get_presigned_url("GET", self.derived, key, expires=expires)
 
     def download_original(self, key: str, dest, chunk: int = READ_CHUNK) -> tuple[str, int]:
-        """Copy the original to a local file, hashing it in the same read: (sha256, bytes read)."""
+        """Copy the original to a local file, hashing it in the same read: (sha256, bytes read).
+
+        The network read runs in its own thread, ahead of the hash and the write (both release
+        the GIL), so the three overlap instead of taking turns.
+        """
         digest, total = hashlib.sha256(), 0
         with open(dest, "wb") as fh:
-            for block in self.iter_original(key, chunk):
+            for block in _read_ahead(self.iter_original(key, chunk)):
                 digest.update(block)
                 fh.write(block)
                 total += len(block)
         return digest.hexdigest(), total
+
+
+def _read_ahead(blocks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
+    """Pull blocks from `blocks` in a background thread, up to `depth` ahead of the consumer."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done, stop = object(), threading.Event()
+
+    def pump():
+        try:
+            for block in blocks:
+                while not stop.is_set():
+                    try:
+                        q.put(block, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+        finally:
+            close = getattr(blocks, "close", None)
+            if close:
+                close()  # releases the HTTP response even when the consumer gave up early
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()

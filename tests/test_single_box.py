@@ -44,7 +44,7 @@ def test_serve_runs_everything_and_stops_cleanly(tmp_path):
     try:
         health = _wait_healthy(base, proc, log)
         assert health["database"]["backend"] == "sqlite"
-        assert health["broker"]["transport"] == "sqla"
+        assert health["broker"]["transport"] == "sqlite-broker"  # the embedded broker
         assert health["storage"]["object_lock"] is True
         printed = log.read_text()
         assert base in printed and "police ID admin" in printed.replace("\n", " ")

@@ -10,6 +10,7 @@ from celery import Celery
 
 from evidence.config import get_settings
 from evidence.logs import configure_logging
+from workers import embedded_broker  # noqa: F401  (registers the single-box transport)
 
 
 def make_celery() -> Celery:

@@ -49,8 +49,8 @@ def verify_upload(self, session_id: str) -> str:
     scratch.mkdir(parents=True, exist_ok=True)
     tmp = scratch / f"{session_id}.part"
     try:
+        result = ingest_service.verify(session_scope, get_store(), session_id, keep_copy=tmp)
         with session_scope() as session:
-            result = ingest_service.verify(session, get_store(), session_id, keep_copy=tmp)
             up = session.get(UploadSession, session_id)
             rec_id, sha, important = up.recording_id, up.sha256, up.recording.important
     except Exception as exc:  # storage or database down: try again later, the bytes are safe
@@ -131,24 +131,26 @@ def fixity_sweep() -> dict:
     budget = None if s.fixity_daily_gb == 0 else int(s.fixity_daily_gb * 1024 ** 3 / runs_per_day)
     store = get_store()
     checked = failed = read = 0
-    with session_scope() as session:
-        candidates = session.scalars(select(Recording).where(Recording.status == RecordingStatus.verified.value)
+    with session_scope() as session:  # pick the work; hash outside any transaction
+        candidates = session.execute(select(Recording.id, Recording.object_key, Recording.sha256, Recording.size_bytes)
+                                     .where(Recording.status == RecordingStatus.verified.value)
                                      .order_by(Recording.fixity_checked_at.asc().nulls_first(), Recording.id)
                                      .limit(10000)).all()
-        for rec in candidates:
-            if budget is not None and read + rec.size_bytes > budget and checked:
-                break
-            digest, size = store.hash_original(rec.object_key) if store.stat_original(rec.object_key) else (None, 0)
-            read += size
-            checked += 1
+    for rec_id, key, sha, size_bytes in candidates:
+        if budget is not None and read + size_bytes > budget and checked:
+            break
+        digest, size = store.hash_original(key) if store.stat_original(key) else (None, 0)
+        read += size
+        checked += 1
+        with session_scope() as session:
+            rec = session.get(Recording, rec_id)
             rec.fixity_checked_at = utcnow()
-            rec.fixity_ok = digest == rec.sha256
+            rec.fixity_ok = digest == sha
             if not rec.fixity_ok:
                 failed += 1
-                audit.record(session, audit.SYSTEM, "fixity.mismatch", "recording", rec.id, expected=rec.sha256,
+                audit.record(session, audit.SYSTEM, "fixity.mismatch", "recording", rec.id, expected=sha,
                              found=digest, size_read=size)
                 log.error("FIXITY MISMATCH on recording %s", rec.id)
-            session.commit()
     return {"checked": checked, "mismatches": failed, "bytes": read}
 
 
