@@ -151,6 +151,10 @@ class RecordingOut(BaseModel):
     strip_frames: int | None
     fixity_checked_at: datetime | None
     fixity_ok: bool | None
+    retention_class: str
+    flags: str | None
+    legal_hold: bool
+    deleted_at: datetime | None
 
 
 class PlaybackOut(BaseModel):

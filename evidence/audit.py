@@ -7,7 +7,6 @@ so the chain never forks; `prev_hash` is unique as a last guard.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from evidence.verify_export import entry_hash  # the offline verifier defines the hash
 from evidence.models import AuditEntry
 from evidence.timeutil import utcnow
 
@@ -36,19 +36,18 @@ class Actor:
 SYSTEM = Actor("system", None, "system")
 
 
-def _canonical(entry_id: int, at: datetime, actor_type: str, actor_id: str | None, actor_label: str | None,
-               action: str, object_type: str | None, object_id: str | None, detail: str, ip: str | None,
-               prev_hash: str) -> bytes:
-    fields = [entry_id, at.isoformat(timespec="microseconds"), actor_type, actor_id, actor_label, action,
-              object_type, object_id, detail, ip, prev_hash]
-    return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def entry_hash_of(entry: AuditEntry) -> str:
-    return hashlib.sha256(
-        _canonical(entry.id, entry.at, entry.actor_type, entry.actor_id, entry.actor_label, entry.action,
-                   entry.object_type, entry.object_id, entry.detail, entry.ip, entry.prev_hash)
-    ).hexdigest()
+    return entry_hash(entry.id, entry.at.isoformat(timespec="microseconds"), entry.actor_type, entry.actor_id,
+                      entry.actor_label, entry.action, entry.object_type, entry.object_id, entry.detail, entry.ip,
+                      entry.prev_hash)
+
+
+def as_dict(entry: AuditEntry) -> dict:
+    """An entry as exported: every field its hash covers, plus the hash."""
+    return {"id": entry.id, "at": entry.at.isoformat(timespec="microseconds"), "actor_type": entry.actor_type,
+            "actor_id": entry.actor_id, "actor_label": entry.actor_label, "action": entry.action,
+            "object_type": entry.object_type, "object_id": entry.object_id, "detail": entry.detail, "ip": entry.ip,
+            "prev_hash": entry.prev_hash, "entry_hash": entry.entry_hash}
 
 
 def record(session: Session, actor: Actor, action: str, object_type: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from evidence import audit
@@ -23,15 +23,19 @@ def visible(session: Session, user: User, query: Select) -> Select:
     """Restrict a recordings query to what the user's role allows.
 
     officer: own recordings; supervisor and case_handler: their unit and the units under
-    it; admin and auditor: all.
+    it; admin and auditor: all; anyone: what an approved, unexpired access grant opens.
     """
     if user.role in (Role.admin.value, Role.auditor.value):
         return query
+    from evidence.cases.access import granted_recording_ids
+
+    granted = granted_recording_ids(session, user)
+    extra = [Recording.id.in_(granted)] if granted else []
     if user.role == Role.officer.value:
-        return query.where(Recording.officer_id == user.id)
+        return query.where(or_(Recording.officer_id == user.id, *extra))
     if user.role in (Role.supervisor.value, Role.case_handler.value) and user.unit_id is not None:
-        return query.where(Recording.unit_id.in_(subtree_unit_ids(session, user.unit_id)))
-    return query.where(false())
+        return query.where(or_(Recording.unit_id.in_(subtree_unit_ids(session, user.unit_id)), *extra))
+    return query.where(or_(false(), *extra))
 
 
 @dataclass
@@ -94,6 +98,8 @@ def download_url(session: Session, store: ObjectStore, user: User, recording_id:
         raise Forbidden(f"role {user.role} may not download originals")
     if rec.status != "verified":
         raise Forbidden(f"recording {rec.id} is {rec.status}: only verified originals can be downloaded")
+    if rec.deleted_at is not None:
+        raise Forbidden(f"recording {rec.id} was deleted by the retention sweep on {rec.deleted_at:%Y-%m-%d}")
     seconds = get_settings().download_url_seconds
     url = store.presign_get_original(rec.object_key, timedelta(seconds=seconds), rec.original_filename)
     audit.record(session, user_actor(user, ip), "recording.download", "recording", rec.id,

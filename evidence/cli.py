@@ -27,9 +27,12 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 media_app = typer.Typer(help="Media processing (proxies, thumbnails).", no_args_is_help=True)
 ledger_app = typer.Typer(help="Enforcement ledger (events from the systems that hold them).", no_args_is_help=True)
 coverage_app = typer.Typer(help="Recording coverage of enforcement events.", no_args_is_help=True)
+cases_app = typer.Typer(help="Cases and court exports.", no_args_is_help=True)
+retention_app = typer.Typer(help="Retention sweep.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (stations_app, "stations"),
                   (devices_app, "devices"), (audit_app, "audit"), (media_app, "media"),
-                  (ledger_app, "ledger"), (coverage_app, "coverage")):
+                  (ledger_app, "ledger"), (coverage_app, "coverage"), (cases_app, "cases"),
+                  (retention_app, "retention")):
     app.add_typer(sub, name=name)
 
 console = Console()
@@ -274,6 +277,52 @@ def coverage_report(
     for r in rows:
         table.add_row(*(str(r[c]) if r[c] is not None else "-" for c in reports.SUMMARY_COLUMNS))
     console.print(table)
+
+
+@cases_app.command("export")
+def cases_export(case_no: str, out: Path,
+                 user: Annotated[str, typer.Option("--as", help="警号 of the case handler, supervisor or admin exporting")],
+                 proxies: bool = False) -> None:
+    """Write a case's court export ZIP (signed manifest, originals, audit entries, verifier)."""
+    import time
+
+    from sqlalchemy import select
+
+    from evidence.cases.export import write_export
+    from evidence.cases.models import Case
+    from evidence.models import User
+    from storage.factory import get_store
+
+    start = time.monotonic()
+    try:
+        with session_scope() as session:
+            who = session.scalar(select(User).where(User.police_id == user))
+            case = session.scalar(select(Case).where(Case.case_no == case_no))
+            if who is None or case is None:
+                _fail(f"no user {user}" if who is None else f"no case {case_no}")
+            with open(out, "wb") as fh:
+                record = write_export(session, get_store(), who, case, fh, proxies, ip="cli")
+            size = record.size_bytes
+    except DomainError as exc:
+        out.unlink(missing_ok=True)
+        _fail(exc.message)
+    took = time.monotonic() - start
+    console.print(f"export written to {out}: {size / 1e6:.1f} MB of files in {took:.1f} s; "
+                  f"verify with: evidence-verify-export {out}")
+
+
+@retention_app.command("sweep")
+def retention_sweep(apply: Annotated[bool, typer.Option(help="Delete (default: dry run, report only)")] = False) -> None:
+    """Report (and with --apply delete) originals that are expired, unheld and on no case."""
+    from evidence.cases import retention
+    from storage.factory import get_store
+
+    with session_scope() as session:
+        report = retention.sweep(session, get_store(), dry_run=not apply, actor=CLI)
+    console.print(f"{'deleted' if apply else 'would delete'}: {len(report['deleted'] if apply else report['candidates'])}"
+                  f" recording(s); kept by object lock: {len(report['kept'])}")
+    for item in (report["deleted"] if apply else report["candidates"])[:50]:
+        console.print(f"  recording {item['id']} (kept until {item['retain_until']})")
 
 
 if __name__ == "__main__":

@@ -176,6 +176,14 @@ class Recording(Base):
     fixity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fixity_ok: Mapped[bool | None] = mapped_column(Boolean)
 
+    # Retention: standard (6 months), case (permanent while evidence), flagged (obstruction,
+    # major incident); a legal hold stops any deletion. retain_until None = permanent.
+    retention_class: Mapped[str] = mapped_column(String(16), default="standard")
+    flags: Mapped[str | None] = mapped_column(String(100))  # comma-separated: obstruction, major_incident
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
 
 class UploadSession(Base):
     """One attempt to send a recording's bytes: an S3 multipart upload to its content key."""

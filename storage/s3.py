@@ -195,6 +195,23 @@ class ObjectStore:
     def presign_get_derived(self, key: str, expires: timedelta) -> str:
         return self.presigner.get_presigned_url("GET", self.derived, key, expires=expires)
 
+    def remove_derived(self, key: str) -> None:
+        self.client.remove_object(self.derived, key)
+
+    def set_legal_hold(self, key: str, on: bool) -> bool:
+        """S3 legal hold on the original, where the store supports object lock."""
+        if not self.object_lock_supported:
+            return False
+        try:
+            if on:
+                self.client.enable_object_legal_hold(self.originals, key)
+            else:
+                self.client.disable_object_legal_hold(self.originals, key)
+            return True
+        except S3Error as exc:
+            log.warning("legal hold on %s not applied: %s", key, exc.code)
+            return False
+
     def download_original(self, key: str, dest, chunk: int = READ_CHUNK) -> tuple[str, int]:
         """Copy the original to a local file, hashing it in the same read: (sha256, bytes read).
 

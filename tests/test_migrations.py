@@ -7,14 +7,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from evidence.coverage import models as _coverage_models  # noqa: F401  (registers the tables)
+from evidence.cases import models as _cases_models  # noqa: F401  (registers the tables)
+from evidence.coverage import models as _coverage_models  # noqa: F401
 from evidence.db import Base, make_engine
 from evidence.migrate import downgrade, upgrade
 from tests.conftest import create_pg_database, drop_pg_database
 
 TABLES = {"units", "users", "stations", "devices", "device_assignments", "recordings", "upload_sessions",
           "enforcement_events", "event_officers", "event_coverage", "event_officer_coverage",
-          "recording_event_links", "coverage_summaries",
+          "recording_event_links", "coverage_summaries", "cases", "case_handlers", "case_stage_changes",
+          "case_recordings", "case_suggestion_decisions", "access_requests", "retention_runs", "exports",
           "audit_entries", "alembic_version"}
 
 

@@ -46,6 +46,7 @@ def make_celery() -> Celery:
             "fixity": {"task": "workers.tasks.fixity_sweep", "schedule": settings.fixity_interval_minutes * 60.0},
             "coverage-pending": {"task": "workers.tasks.coverage_sweep", "schedule": 900.0},
             "coverage-summaries": {"task": "workers.tasks.store_coverage_summaries", "schedule": 3600.0},
+            "retention-sweep": {"task": "workers.tasks.retention_sweep", "schedule": 24 * 3600.0},
         },
     )
     return app

@@ -180,3 +180,16 @@ def store_coverage_summaries() -> list[str]:
             reports.store_summary(session, system, period, start)
             done.append(f"{period}:{start}")
     return done
+
+
+@celery_app.task
+def retention_sweep() -> dict:
+    """Daily: a dry-run report first, then (unless configured off) the deletion it describes."""
+    from evidence.cases import retention
+
+    with session_scope() as session:
+        report = retention.sweep(session, get_store(), dry_run=True)
+    if get_settings().retention_sweep_delete and report["candidates"]:
+        with session_scope() as session:
+            report = retention.sweep(session, get_store(), dry_run=False)
+    return {k: len(v) if isinstance(v, list) else v for k, v in report.items()}

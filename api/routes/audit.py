@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from api.deps import DB, IP, AdminOrAuditor
 from api.schemas import ChainOut
-from evidence import audit
+from evidence import audit, audit_reports
 from evidence.catalog import user_actor
+from evidence.config import get_settings
+from evidence.timeutil import to_utc
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -19,3 +24,34 @@ def verify(db: DB, user: AdminOrAuditor, ip: IP) -> ChainOut:
     audit.record(db, user_actor(user, ip), "audit.verify", None, None, ok=report.ok, entries=report.entries)
     db.commit()
     return ChainOut(ok=report.ok, entries=report.entries, first_bad_id=report.first_bad_id, reason=report.reason)
+
+
+@router.get("/entries", summary="Read the log with filters: who, what, when, which recording or case (who: admin, auditor)")
+def read_entries(db: DB, user: AdminOrAuditor, ip: IP, actor: str | None = None, action: str | None = None,
+                 object_type: str | None = None, object_id: str | None = None,
+                 start: datetime | None = None, end: datetime | None = None, after_id: int = 0,
+                 limit: Annotated[int, Query(ge=1, le=5000)] = 500):
+    tz = get_settings().timezone
+    rows = audit_reports.entries(db, actor, action, object_type, object_id, to_utc(start, tz) if start else None,
+                                 to_utc(end, tz) if end else None, limit, after_id)
+    audit.record(db, user_actor(user, ip), "audit.read", None, None, returned=len(rows))
+    db.commit()
+    return rows
+
+
+@router.get("/report/access", summary="Who viewed, downloaded or exported what in a period (who: admin, auditor)")
+def access_report(db: DB, user: AdminOrAuditor, ip: IP, start: datetime | None = None, end: datetime | None = None):
+    tz = get_settings().timezone
+    rows = audit_reports.who_accessed(db, to_utc(start, tz) if start else None, to_utc(end, tz) if end else None)
+    audit.record(db, user_actor(user, ip), "audit.report", None, None, report="access")
+    db.commit()
+    return rows
+
+
+@router.get("/report/outside-unit", summary="Recordings accessed by people outside their unit (who: admin, auditor)")
+def outside_unit(db: DB, user: AdminOrAuditor, ip: IP, start: datetime | None = None, end: datetime | None = None):
+    tz = get_settings().timezone
+    rows = audit_reports.outside_unit_views(db, to_utc(start, tz) if start else None, to_utc(end, tz) if end else None)
+    audit.record(db, user_actor(user, ip), "audit.report", None, None, report="outside_unit")
+    db.commit()
+    return rows

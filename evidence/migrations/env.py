@@ -4,6 +4,7 @@ from alembic import context
 
 from evidence import models  # noqa: F401  (registers the tables)
 from evidence.coverage import models as coverage_models  # noqa: F401
+from evidence.cases import models as cases_models  # noqa: F401
 from evidence.db import Base, make_engine
 from evidence.config import get_settings
 

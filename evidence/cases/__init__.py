@@ -1,0 +1,1 @@
+"""Cases, evidence attachments, retention and legal hold, access approvals, court exports."""

@@ -1,0 +1,185 @@
+"""Court export: a ZIP with the originals (proxies if asked), manifest.json (case, recordings,
+metadata, clip marks, SHA-256 and size of every file), the audit entries of those recordings,
+an Ed25519 signature over the manifest, the public key and the offline verifier.
+
+The ZIP is written as it is produced (stored, not compressed: video does not compress), so a
+4 GB case streams without a temporary copy. Each original is hashed as it is copied; one that
+no longer matches its recorded hash stops the export.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from evidence import audit
+from evidence.cases import service as cases
+from evidence.cases.access import require_work
+from evidence.cases.models import STAGE_NAMES, Case, Export
+from evidence.catalog import user_actor
+from evidence.config import get_settings
+from evidence.errors import Conflict, Forbidden
+from evidence.models import AuditEntry, Recording, Role, User
+from evidence.timeutil import utcnow
+from storage.s3 import ObjectStore, _read_ahead
+
+FORMAT = "bodycam-evidence-export/1"
+EXPORT_ROLES = {Role.case_handler.value, Role.supervisor.value, Role.admin.value}
+
+
+class FixityError(Exception):
+    pass
+
+
+def signing_key() -> Ed25519PrivateKey:
+    settings = get_settings()
+    pem = settings.signing_key
+    if not pem:
+        path = settings.data_dir / "secrets" / "signing_key.pem"
+        if path.exists():
+            pem = path.read_text()
+        else:
+            key = Ed25519PrivateKey.generate()
+            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(pem)
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def public_key_pem() -> bytes:
+    return signing_key().public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w.\-]+", "_", name)[:120] or "file"
+
+
+def check_may_export(session: Session, user: User, case: Case) -> None:
+    if user.role not in EXPORT_ROLES:
+        raise Forbidden(f"role {user.role} may not export evidence")
+    require_work(session, user, case)
+
+
+def write_export(session: Session, store: ObjectStore, user: User, case: Case, out: BinaryIO,
+                 include_proxies: bool = False, ip: str | None = None) -> Export:
+    """Write the package to `out` (a file or a stream) and record + audit the export."""
+    check_may_export(session, user, case)
+    attached = cases.attachments(session, case)
+    if not attached:
+        raise Conflict(f"case {case.case_no} has no attached recordings to export")
+    recs = {r.id: r for r in session.scalars(select(Recording).where(
+        Recording.id.in_([a.recording_id for a in attached])))}
+    files, recordings = [], []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for a in attached:
+            rec = recs[a.recording_id]
+            if rec.deleted_at is not None:
+                raise Conflict(f"recording {rec.id} was deleted; it cannot be exported")
+            path = f"originals/{rec.id}_{_safe(rec.original_filename)}"
+            digest, size = _copy(zf, path, store.iter_original(rec.object_key))
+            if digest != rec.sha256:
+                raise FixityError(f"recording {rec.id}: stored original hashes to {digest}, not {rec.sha256}; "
+                                  "export stopped, fixity alert raised")
+            files.append({"path": path, "sha256": digest, "size": size, "recording_id": rec.id, "kind": "original"})
+            entry = {"id": rec.id, "sha256": rec.sha256, "size_bytes": rec.size_bytes, "file": path,
+                     "original_filename": rec.original_filename, "media_kind": rec.media_kind,
+                     "device_serial": rec.device_serial, "officer_id": rec.officer_id,
+                     "officer_source": rec.officer_source, "started_at": _iso(rec.started_at),
+                     "started_at_device": _iso(rec.started_at_device), "ended_at": _iso(rec.ended_at),
+                     "time_source": rec.time_source, "duration_seconds": rec.duration_seconds,
+                     "verified_at": _iso(rec.verified_at), "retention_class": rec.retention_class,
+                     "mark_in": a.mark_in, "mark_out": a.mark_out, "note": a.note,
+                     "attached_by": a.attached_by, "attached_at": _iso(a.attached_at)}
+            if include_proxies and rec.proxy_key and store.stat_derived(rec.proxy_key):
+                ppath = f"proxies/{rec.id}_{Path(rec.proxy_key).name}"
+                pdigest, psize = _copy(zf, ppath, _iter_derived(store, rec.proxy_key))
+                files.append({"path": ppath, "sha256": pdigest, "size": psize, "recording_id": rec.id, "kind": "proxy"})
+                entry["proxy_file"] = ppath
+            recordings.append(entry)
+        ids = [str(r) for r in recs]
+        entries = session.scalars(select(AuditEntry).where(or_(
+            and_(AuditEntry.object_type == "recording", AuditEntry.object_id.in_(ids)),
+            and_(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id)))).order_by(AuditEntry.id)).all()
+        audit_bytes = "".join(json.dumps(audit.as_dict(e), ensure_ascii=False) + "\n" for e in entries).encode()
+        zf.writestr("audit.jsonl", audit_bytes)
+        files.append({"path": "audit.jsonl", "sha256": hashlib.sha256(audit_bytes).hexdigest(),
+                      "size": len(audit_bytes), "kind": "audit"})
+        manifest = {
+            "format": FORMAT, "generated_at": utcnow().isoformat(), "generated_by": user.police_id,
+            "case": {"id": case.id, "case_no": case.case_no, "case_type": case.case_type, "title": case.title,
+                     "stage": case.stage, "stage_name": STAGE_NAMES[case.stage], "unit_id": case.unit_id,
+                     "legal_hold": case.legal_hold},
+            "recordings": recordings, "files": files, "audit_entries": len(entries),
+            "signature": {"algorithm": "Ed25519", "signed_file": "manifest.json", "signature_file": "manifest.sig",
+                          "public_key_file": "public_key.pem"},
+        }
+        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+        zf.writestr("manifest.json", manifest_bytes)
+        zf.writestr("manifest.sig", signing_key().sign(manifest_bytes))
+        zf.writestr("public_key.pem", public_key_pem())
+        zf.writestr("verify.py", (Path(__file__).parent.parent / "verify_export.py").read_bytes())
+        zf.writestr("README.txt", README.encode())
+    record = Export(case_id=case.id, created_by=user.police_id, object_key="(streamed)",
+                    size_bytes=sum(f["size"] for f in files), sha256=hashlib.sha256(manifest_bytes).hexdigest(),
+                    manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest())
+    session.add(record)
+    session.flush()
+    actor = user_actor(user, ip)
+    audit.record(session, actor, "case.export", "case", case.id, export=record.id, recordings=sorted(recs),
+                 manifest_sha256=record.manifest_sha256, proxies=include_proxies)
+    for rec_id in recs:
+        audit.record(session, actor, "recording.export", "recording", rec_id, case=case.case_no, export=record.id)
+    return record
+
+
+def _copy(zf: zipfile.ZipFile, name: str, blocks: Iterator[bytes]) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with zf.open(name, "w", force_zip64=True) as dst:
+        for block in _read_ahead(blocks):
+            digest.update(block)
+            dst.write(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _iter_derived(store: ObjectStore, key: str, chunk: int = 8 * 1024 * 1024) -> Iterator[bytes]:
+    response = store.client.get_object(store.derived, key)
+    try:
+        yield from response.stream(chunk)
+    finally:
+        response.close()
+        response.release_conn()
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def fingerprint() -> str:
+    raw = signing_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b16encode(hashlib.sha256(raw).digest()[:16]).decode().lower()
+
+
+README = """Body-camera evidence export
+===========================
+manifest.json   the case, its recordings (with clip marks), and the SHA-256 and size of every file
+manifest.sig    Ed25519 signature over manifest.json
+public_key.pem  the service's public key (compare it with the one the service publishes)
+originals/      the original files, byte for byte as the cameras wrote them
+audit.jsonl     the audit-log entries of these recordings and this case (hash-chained)
+verify.py       the verifier: python3 verify.py THIS.zip   (needs: pip install cryptography)
+"""
