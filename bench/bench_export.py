@@ -1,0 +1,156 @@
+"""Benchmark: court export and its offline verification against plain tools.
+
+One run: a case with --files recordings totalling --total-gb, stored in a fresh local
+SeaweedFS. Measures
+  export   evidence.cases.export.write_export (read from S3 + SHA-256 + stored ZIP + signed manifest)
+           vs  `zip -0` of the same files followed by `sha256sum` of them (goal <= 1.1x)
+  verify   evidence.verify_export.verify (signature + every file's SHA-256 + audit entries)
+           vs  `sha256sum -c` on the same files (goal <= 1.0x)
+Files are random bytes (nothing to compress); everything fits in the page cache (warm runs).
+
+Usage: .venv/bin/python bench/bench_export.py [--total-gb 4] [--files 20] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+MiB = 1024 * 1024
+
+
+def cpu() -> float:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--total-gb", type=float, default=4.0)
+    ap.add_argument("--files", type=int, default=20)
+    ap.add_argument("--workdir", type=Path, default=None)
+    args = ap.parse_args()
+    if not shutil.which("zip"):
+        sys.exit("`zip` is missing: apt-get install zip")
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-export-"))
+    os.environ.update({"EVIDENCE_DATA_DIR": str(workdir / "data"), "EVIDENCE_LOG_LEVEL": "WARNING",
+                       "EVIDENCE_S3_SECRET_KEY": secrets.token_hex(16), "EVIDENCE_OBJECT_LOCK_MODE": "OFF"})
+    from storage.seaweedfs import SeaweedFS, free_port
+
+    weed = SeaweedFS(workdir / "weed", "evidence", os.environ["EVIDENCE_S3_SECRET_KEY"], s3_port=free_port())
+    try:
+        weed.start()
+        os.environ["EVIDENCE_S3_ENDPOINT"] = weed.endpoint
+        report = run(workdir, args.total_gb, args.files)
+    finally:
+        weed.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"export-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"figures written to {path}")
+
+
+def run(workdir: Path, total_gb: float, n: int) -> dict:
+    import hashlib
+
+    from evidence import audit, identity
+    from evidence.cases.export import write_export
+    from evidence.cases.models import Case, CaseRecording
+    from evidence.config import get_settings
+    from evidence.db import reset_caches, session_scope
+    from evidence.migrate import upgrade
+    from evidence.models import Recording, User
+    from evidence.timeutil import utcnow
+    from evidence.verify_export import verify
+    from storage.factory import get_store
+    from storage.keys import original_key
+
+    reset_caches()
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(get_settings().resolved_database_url())
+    store = get_store()
+    files_dir = workdir / "files"
+    files_dir.mkdir()
+    size = int(total_gb * 1024 * MiB / n)
+    print(f"generating {n} files of {size / MiB:.0f} MiB and storing them…")
+    with session_scope() as s:
+        admin = identity.create_user(s, audit.SYSTEM, "BENCH1", "bench", "admin", "bench-password")
+        case = Case(case_no="BENCH-CASE", case_type="accident", title="bench", stage="accepted")
+        s.add(case)
+        s.flush()
+        case_id, admin_id = case.id, admin.id
+    paths = []
+    block = os.urandom(64 * MiB)
+    for i in range(n):
+        p = files_dir / f"clip_{i:02d}.mp4"
+        with open(p, "wb") as fh:
+            remaining = size
+            fh.write(i.to_bytes(8, "big"))
+            remaining -= 8
+            while remaining > 0:
+                fh.write(block[: min(len(block), remaining)])
+                remaining -= min(len(block), remaining)
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        store.client.fput_object(store.originals, original_key(digest), str(p))
+        with session_scope() as s:
+            rec = Recording(sha256=digest, size_bytes=size, media_kind="video", original_filename=p.name,
+                            object_key=original_key(digest), status="verified", verified_at=utcnow(),
+                            started_at=utcnow())
+            s.add(rec)
+            s.flush()
+            s.add(CaseRecording(case_id=case_id, recording_id=rec.id, attached_by="BENCH1"))
+        paths.append(p)
+    total = sum(p.stat().st_size for p in paths)
+    report: dict = {"machine": f"{os.cpu_count()} cores", "files": n, "bytes": total}
+
+    # export: ours
+    package = workdir / "export.zip"
+    c0, t0 = cpu(), time.perf_counter()
+    with session_scope() as s, open(package, "wb") as fh:
+        write_export(s, store, s.get(User, admin_id), s.get(Case, case_id), fh)
+    t_ours, c_ours = time.perf_counter() - t0, cpu() - c0
+    # export: zip -0 then sha256sum
+    c0, t0 = cpu(), time.perf_counter()
+    subprocess.run(["zip", "-0", "-q", "-j", str(workdir / "peer.zip"), *map(str, paths)], check=True)
+    t_zip = time.perf_counter() - t0
+    sums = subprocess.run(["sha256sum", *map(str, paths)], check=True, capture_output=True, text=True).stdout
+    t_peer, c_peer = time.perf_counter() - t0, cpu() - c0
+    (workdir / "SHA256SUMS").write_text(sums)
+    report["export"] = {"ours_s": t_ours, "ours_cpu_s": c_ours, "zip0_s": t_zip, "zip0_plus_sha256sum_s": t_peer,
+                        "peer_cpu_s": c_peer, "ratio": t_ours / t_peer, "goal": "<= 1.1"}
+
+    # verification: ours vs sha256sum -c
+    c0, t0 = cpu(), time.perf_counter()
+    problems, _ = verify(str(package))
+    t_v, c_v = time.perf_counter() - t0, cpu() - c0
+    assert not problems, problems
+    c0, t0 = cpu(), time.perf_counter()
+    subprocess.run(["sha256sum", "-c", "--quiet", str(workdir / "SHA256SUMS")], check=True)
+    t_c, c_c = time.perf_counter() - t0, cpu() - c0
+    report["verify"] = {"ours_s": t_v, "ours_cpu_s": c_v, "sha256sum_c_s": t_c, "peer_cpu_s": c_c,
+                        "ratio": t_v / t_c, "goal": "<= 1.0"}
+    gb = total / 1e9
+    print(f"\n{total / 1e9:.2f} GB in {n} files, 2-core box, warm page cache")
+    e, v = report["export"], report["verify"]
+    print(f"export : ours {e['ours_s']:.1f} s ({gb / e['ours_s'] * 1000:.0f} MB/s)  vs  zip -0 {e['zip0_s']:.1f} s + "
+          f"sha256sum = {e['zip0_plus_sha256sum_s']:.1f} s   ratio {e['ratio']:.2f} (goal <= 1.1)")
+    print(f"verify : ours {v['ours_s']:.1f} s ({gb / v['ours_s'] * 1000:.0f} MB/s)  vs  sha256sum -c {v['sha256sum_c_s']:.1f} s"
+          f"   ratio {v['ratio']:.2f} (goal <= 1.0)")
+    return report
+
+
+if __name__ == "__main__":
+    main()
