@@ -104,3 +104,13 @@ Admin = Annotated[User, Depends(require_roles(Role.admin))]
 AdminOrAuditor = Annotated[User, Depends(require_roles(Role.admin, Role.auditor))]
 AdminOrSupervisor = Annotated[User, Depends(require_roles(Role.admin, Role.supervisor))]
 StationCaller = Annotated[Station, Depends(current_station)]
+
+
+async def read_upload(file, limit_mb: int, what: str) -> bytes:
+    """An uploaded file's bytes, refused with a clear message past the size limit."""
+    from evidence.errors import Invalid
+
+    data = await file.read(limit_mb * 1024 * 1024 + 1)
+    if len(data) > limit_mb * 1024 * 1024:
+        raise Invalid(f"{what} larger than {limit_mb} MB: split it")
+    return data

@@ -126,7 +126,13 @@ class ObjectStore:
             raise
 
     def iter_original(self, key: str, chunk: int = READ_CHUNK) -> Iterator[bytes]:
-        response = self.client.get_object(self.originals, key)
+        return self._iter(self.originals, key, chunk)
+
+    def iter_derived(self, key: str, chunk: int = READ_CHUNK) -> Iterator[bytes]:
+        return self._iter(self.derived, key, chunk)
+
+    def _iter(self, bucket: str, key: str, chunk: int) -> Iterator[bytes]:
+        response = self.client.get_object(bucket, key)
         try:
             yield from response.stream(chunk)
         finally:

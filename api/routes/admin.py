@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
-from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller
+from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, read_upload
 from api.schemas import (DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated, StationIn, StationOut, UnitIn,
                          UnitOut, UserIn, UserOut)
 from evidence import devices, identity
@@ -89,9 +89,7 @@ def list_devices(db: DB, _: AdminOrSupervisor) -> list[DeviceOut]:
 @router.post("/device-assignments/import", response_model=ImportOut,
              summary="Import camera assignments from CSV device_id,police_id,assigned_from,assigned_to (who: admin)")
 async def import_assignments(file: UploadFile, db: DB, admin: Admin, ip: IP) -> ImportOut:
-    raw = await file.read(20 * 1024 * 1024 + 1)
-    if len(raw) > 20 * 1024 * 1024:
-        raise Invalid("CSV larger than 20 MB: split it")
+    raw = await read_upload(file, 20, "CSV")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from api.deps import DB, IP, AnyUser, require_roles
+from api.deps import DB, IP, AnyUser, read_upload, require_roles
 from evidence import audit
 from evidence.catalog import get_visible, user_actor
 from evidence.config import get_settings
@@ -70,9 +70,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.post("/ledger/import", response_model=ImportOut,
              summary="Import enforcement events from CSV or XLSX; bad rows reported by line (who: admin, supervisor)")
 async def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> ImportOut:
-    data = await file.read(50 * 1024 * 1024 + 1)
-    if len(data) > 50 * 1024 * 1024:
-        raise Invalid("ledger file larger than 50 MB: split it")
+    data = await read_upload(file, 50, "ledger file")
     try:
         rows, errors = parse_ledger(data, file.filename or "ledger.csv", get_settings().timezone)
     except ValueError as exc:

@@ -106,7 +106,7 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
                      "attached_by": a.attached_by, "attached_at": _iso(a.attached_at)}
             if include_proxies and rec.proxy_key and store.stat_derived(rec.proxy_key):
                 ppath = f"proxies/{rec.id}_{Path(rec.proxy_key).name}"
-                pdigest, psize = _copy(zf, ppath, _iter_derived(store, rec.proxy_key))
+                pdigest, psize = _copy(zf, ppath, store.iter_derived(rec.proxy_key))
                 files.append({"path": ppath, "sha256": pdigest, "size": psize, "recording_id": rec.id, "kind": "proxy"})
                 entry["proxy_file"] = ppath
             recordings.append(entry)
@@ -154,15 +154,6 @@ def _copy(zf: zipfile.ZipFile, name: str, blocks: Iterator[bytes]) -> tuple[str,
             dst.write(block)
             size += len(block)
     return digest.hexdigest(), size
-
-
-def _iter_derived(store: ObjectStore, key: str, chunk: int = 8 * 1024 * 1024) -> Iterator[bytes]:
-    response = store.client.get_object(store.derived, key)
-    try:
-        yield from response.stream(chunk)
-    finally:
-        response.close()
-        response.release_conn()
 
 
 def _iso(value) -> str | None:

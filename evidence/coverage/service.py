@@ -114,11 +114,7 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
     reach = max_reach_seconds(all_rules)
     done = 0
     for i in range(0, len(event_ids), BATCH):
-        chunk = event_ids[i:i + BATCH]
-        events = session.scalars(select(EnforcementEvent).where(EnforcementEvent.id.in_(chunk))).all()
-        officers = defaultdict(list)
-        for o in session.scalars(select(EventOfficer).where(EventOfficer.event_id.in_(chunk))):
-            officers[o.event_id].append(o)
+        events, officers = _load_batch(session, event_ids[i:i + BATCH])
         user_ids = {o.user_id for os_ in officers.values() for o in os_ if o.user_id}
         lo = min(e.started_at for e in events) - timedelta(seconds=reach)
         hi = max(e.ended_at or e.started_at for e in events) + timedelta(seconds=reach)
@@ -136,13 +132,18 @@ def recompute_all(session: Session, now: datetime | None = None) -> int:
     ids = list(session.scalars(select(EnforcementEvent.id).order_by(EnforcementEvent.id)))
     done = 0
     for i in range(0, len(ids), BATCH):
-        chunk = ids[i:i + BATCH]
-        events = session.scalars(select(EnforcementEvent).where(EnforcementEvent.id.in_(chunk))).all()
-        officers = defaultdict(list)
-        for o in session.scalars(select(EventOfficer).where(EventOfficer.event_id.in_(chunk))):
-            officers[o.event_id].append(o)
+        events, officers = _load_batch(session, ids[i:i + BATCH])
         done += _store(session, events, officers, index, all_rules, now or utcnow())
     return done
+
+
+def _load_batch(session: Session, event_ids: list[int]):
+    """Events and their officers, for one batch of ids."""
+    events = session.scalars(select(EnforcementEvent).where(EnforcementEvent.id.in_(event_ids))).all()
+    officers = defaultdict(list)
+    for o in session.scalars(select(EventOfficer).where(EventOfficer.event_id.in_(event_ids))):
+        officers[o.event_id].append(o)
+    return events, officers
 
 
 def _store(session: Session, events, officers, index: ClipIndex, all_rules: dict[str, Rule], now: datetime) -> int:
