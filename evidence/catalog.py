@@ -101,7 +101,8 @@ def download_url(session: Session, store: ObjectStore, user: User, recording_id:
     if rec.deleted_at is not None:
         raise Forbidden(f"recording {rec.id} was deleted by the retention sweep on {rec.deleted_at:%Y-%m-%d}")
     seconds = get_settings().download_url_seconds
-    url = store.presign_get_original(rec.object_key, timedelta(seconds=seconds), rec.original_filename)
+    url = store.presign_get_original(rec.object_key, timedelta(seconds=seconds), rec.original_filename,
+                                     version=rec.object_version)
     audit.record(session, user_actor(user, ip), "recording.download", "recording", rec.id,
                  sha256=rec.sha256, expires_in=seconds)
     return url, seconds

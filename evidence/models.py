@@ -126,6 +126,9 @@ class Recording(Base):
     media_kind: Mapped[str] = mapped_column(String(16))
     original_filename: Mapped[str] = mapped_column(String(1024))
     object_key: Mapped[str] = mapped_column(String(200))
+    # The S3 version that was verified: every read names it, so a later version written over
+    # the key (by someone with storage credentials) can never be served as the original.
+    object_version: Mapped[str | None] = mapped_column(String(1024))
     device_serial: Mapped[str | None] = mapped_column(String(64), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     declared_police_id: Mapped[str | None] = mapped_column(String(32))
@@ -199,6 +202,7 @@ class UploadSession(Base):
     part_size: Mapped[int] = mapped_column(BigInteger)
     part_count: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=SessionStatus.open.value, index=True)
+    object_version: Mapped[str | None] = mapped_column(String(1024))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     verify_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -163,7 +163,7 @@ def _accept_empty(session: Session, store: ObjectStore, station: Station, rec: R
     """A zero-byte file is kept and flagged, never dropped; the server stores it itself."""
     if rec.sha256 != EMPTY_SHA256:
         raise Conflict("size_bytes is 0 but sha256 is not the hash of empty content")
-    store.put_original(rec.object_key, io.BytesIO(b""), 0)
+    rec.object_version = store.put_original(rec.object_key, io.BytesIO(b""), 0)
     now = utcnow()
     up = UploadSession(id=str(uuid.uuid4()), recording_id=rec.id, station_id=station.id, s3_upload_id=None,
                        object_key=rec.object_key, sha256=rec.sha256, size_bytes=0, part_size=0, part_count=0,
@@ -224,8 +224,8 @@ def complete(session: Session, store: ObjectStore, station: Station, session_id:
             raise Conflict(f"part {n} is {candidates[0].size} bytes; {want} expected. Send it again",
                            bad_part=n)
         by_number[n] = fitting[0]
-    store.complete_multipart(up.object_key, up.s3_upload_id,
-                             [by_number[n] for n in range(1, up.part_count + 1)])
+    up.object_version = store.complete_multipart(up.object_key, up.s3_upload_id,
+                                                 [by_number[n] for n in range(1, up.part_count + 1)])
     return _mark_completed(session, store, station, up, ip)
 
 
@@ -233,6 +233,7 @@ def _recover_completed(session, store, station, up, ip) -> UploadSessionOut:
     """S3 finished the upload but our record did not follow (crash between the two)."""
     stat = store.stat_original(up.object_key)
     if stat is not None and stat.size == up.size_bytes:
+        up.object_version = stat.version_id
         return _mark_completed(session, store, station, up, ip)
     up.status, up.failure_reason = SessionStatus.failed.value, "the upload expired on the storage server; open a new session"
     up.recording.status, up.recording.status_reason = RecordingStatus.failed.value, up.failure_reason
@@ -279,14 +280,14 @@ def verify(session_factory: Callable[[], AbstractContextManager[Session]], store
             raise NotFound(f"upload session {session_id} does not exist")
         if up.status != SessionStatus.verifying.value:
             return up.status
-        key, expected_sha, expected_size = up.object_key, up.sha256, up.size_bytes
+        key, version = up.object_key, up.object_version
         up.verify_attempts += 1
-    if store.stat_original(key) is None:
+    if store.stat_original(key, version) is None:
         digest, size = None, 0
     elif keep_copy is not None:
-        digest, size = store.download_original(key, keep_copy)
+        digest, size = store.download_original(key, keep_copy, version=version)
     else:
-        digest, size = store.hash_original(key)
+        digest, size = store.hash_original(key, version)
     with session_factory() as session:
         return settle_verification(session, store, session_id, digest, size)
 
@@ -298,6 +299,7 @@ def settle_verification(session: Session, store: ObjectStore, session_id: str, d
         return up.status  # settled meanwhile by a twin task
     rec = up.recording
     if digest == up.sha256 and size == up.size_bytes:
+        rec.object_version = up.object_version
         _mark_verified(session, store, rec, up, audit.SYSTEM)
         return up.status
     reason = ("stored object is missing" if digest is None else

@@ -113,36 +113,36 @@ class ObjectStore:
             if exc.code != "NoSuchUpload":
                 raise
 
-    def put_original(self, key: str, data, size: int) -> None:
-        self.client.put_object(self.originals, key, data, size)
+    def put_original(self, key: str, data, size: int) -> str | None:
+        return self.client.put_object(self.originals, key, data, size).version_id
 
     # -- reading originals -----------------------------------------------------------------
-    def stat_original(self, key: str):
+    def stat_original(self, key: str, version: str | None = None):
         try:
-            return self.client.stat_object(self.originals, key)
+            return self.client.stat_object(self.originals, key, version_id=version)
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
                 return None
             raise
 
-    def iter_original(self, key: str, chunk: int = READ_CHUNK) -> Iterator[bytes]:
-        return self._iter(self.originals, key, chunk)
+    def iter_original(self, key: str, chunk: int = READ_CHUNK, version: str | None = None) -> Iterator[bytes]:
+        return self._iter(self.originals, key, chunk, version)
 
     def iter_derived(self, key: str, chunk: int = READ_CHUNK) -> Iterator[bytes]:
         return self._iter(self.derived, key, chunk)
 
-    def _iter(self, bucket: str, key: str, chunk: int) -> Iterator[bytes]:
-        response = self.client.get_object(bucket, key)
+    def _iter(self, bucket: str, key: str, chunk: int, version: str | None = None) -> Iterator[bytes]:
+        response = self.client.get_object(bucket, key, version_id=version)
         try:
             yield from response.stream(chunk)
         finally:
             response.close()
             response.release_conn()
 
-    def hash_original(self, key: str) -> tuple[str, int]:
+    def hash_original(self, key: str, version: str | None = None) -> tuple[str, int]:
         """Read the stored object once and return (sha256 hex, bytes read)."""
         digest, total = hashlib.sha256(), 0
-        for block in _read_ahead(self.iter_original(key)):
+        for block in _read_ahead(self.iter_original(key, version=version)):
             digest.update(block)
             total += len(block)
         return digest.hexdigest(), total
@@ -153,13 +153,18 @@ class ObjectStore:
             if obj.object_name == key:
                 self.client.remove_object(self.originals, key, version_id=obj.version_id)
 
-    def presign_get_original(self, key: str, expires: timedelta, filename: str | None = None) -> str:
+    def presign_get_original(self, key: str, expires: timedelta, filename: str | None = None,
+                             version: str | None = None) -> str:
         headers = {}
         if filename:
             from urllib.parse import quote
             headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
         return self.presigner.get_presigned_url("GET", self.originals, key, expires=expires,
-                                                response_headers=headers or None)
+                                                response_headers=headers or None, version_id=version)
+
+    def latest_version(self, key: str) -> str | None:
+        stat = self.stat_original(key)
+        return stat.version_id if stat is not None else None
 
     # -- object lock -----------------------------------------------------------------------
     def lock_original(self, key: str, until: datetime) -> bool:
@@ -218,7 +223,7 @@ class ObjectStore:
             log.warning("legal hold on %s not applied: %s", key, exc.code)
             return False
 
-    def download_original(self, key: str, dest, chunk: int = READ_CHUNK) -> tuple[str, int]:
+    def download_original(self, key: str, dest, chunk: int = READ_CHUNK, version: str | None = None) -> tuple[str, int]:
         """Copy the original to a local file, hashing it in the same read: (sha256, bytes read).
 
         The network read runs in its own thread, ahead of the hash and the write (both release
@@ -226,7 +231,7 @@ class ObjectStore:
         """
         digest, total = hashlib.sha256(), 0
         with open(dest, "wb") as fh:
-            for block in _read_ahead(self.iter_original(key, chunk)):
+            for block in _read_ahead(self.iter_original(key, chunk, version)):
                 digest.update(block)
                 fh.write(block)
                 total += len(block)

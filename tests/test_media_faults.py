@@ -3,11 +3,13 @@ mid-transcode is replaced and the recording ends ready once, fixity catches a ch
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import signal
 import time
 
+import httpx
 from sqlalchemy import func, select
 
 from docking_station.client import StationClient, sha256_file
@@ -93,6 +95,9 @@ def test_fixity_sweep_alerts_on_a_changed_original(world, service, store, tmp_pa
     result = fixity_sweep()
     assert result["mismatches"] >= 1
     assert _state(sha).fixity_ok is False
+    # Downloads still serve the verified version, never the one written over it.
+    r = service.http.post(f"/api/v1/recordings/{rec_id}/download", headers=world.headers("officer_b"))
+    assert hashlib.sha256(httpx.get(r.json()["url"]).content).hexdigest() == sha
     with session_scope() as s:
         alert = s.scalars(select(AuditEntry).where(AuditEntry.action == "fixity.mismatch",
                                                    AuditEntry.object_id == str(rec_id))).all()

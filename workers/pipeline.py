@@ -52,7 +52,7 @@ def scratch_path(sha256: str) -> Path:
     return get_settings().resolved_scratch_dir() / sha256[:2] / sha256
 
 
-def ensure_local(store: ObjectStore, key: str, sha256: str) -> Path:
+def ensure_local(store: ObjectStore, key: str, sha256: str, version: str | None = None) -> Path:
     """The one local copy of an original (downloaded and hashed once, if not already here)."""
     path = scratch_path(sha256)
     if path.exists():
@@ -61,7 +61,7 @@ def ensure_local(store: ObjectStore, key: str, sha256: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dl-")
     os.close(fd)
     try:
-        digest, _ = store.download_original(key, tmp)
+        digest, _ = store.download_original(key, tmp, version=version)
         if digest != sha256:
             raise FixityError(f"stored original hashes to {digest}, not {sha256}")
         os.replace(tmp, path)
@@ -124,10 +124,10 @@ def _refresh_coverage(recording_id: int) -> None:
         log.exception("coverage refresh after recording %s failed", recording_id)
 
 
-def _load(recording_id: int) -> tuple[str, str, bool, str | None]:
+def _load(recording_id: int) -> tuple[str, str, str | None]:
     with session_scope() as s:
         rec = s.get(Recording, recording_id)
-        return rec.sha256, rec.object_key, rec.important, rec.media_info
+        return rec.sha256, rec.object_key, rec.object_version
 
 
 def _upload_if_changed(store: ObjectStore, key: str, path: Path, content_type: str, profile: str) -> None:
@@ -193,13 +193,13 @@ def process(store: ObjectStore, recording_id: int, owner: str, *, allow_transcod
     with session_scope() as s:
         if not processing.claim(s, recording_id, owner):
             return Outcome("skipped", "already done or held by another worker")
-    sha, key, _, _ = _load(recording_id)
+    sha, key, version = _load(recording_id)
     handed_over = False
     try:
         with heartbeat(recording_id, owner), tempfile.TemporaryDirectory(
                 dir=_ensure(get_settings().resolved_scratch_dir())) as tmp:
             work = Path(tmp)
-            local = ensure_local(store, key, sha)
+            local = ensure_local(store, key, sha, version)
             try:
                 info = probe(local)
             except Unplayable as exc:

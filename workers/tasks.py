@@ -132,24 +132,28 @@ def fixity_sweep() -> dict:
     store = get_store()
     checked = failed = read = 0
     with session_scope() as session:  # pick the work; hash outside any transaction
-        candidates = session.execute(select(Recording.id, Recording.object_key, Recording.sha256, Recording.size_bytes)
+        candidates = session.execute(select(Recording.id, Recording.object_key, Recording.object_version,
+                                            Recording.sha256, Recording.size_bytes)
                                      .where(Recording.status == RecordingStatus.verified.value)
                                      .order_by(Recording.fixity_checked_at.asc().nulls_first(), Recording.id)
                                      .limit(10000)).all()
-    for rec_id, key, sha, size_bytes in candidates:
+    for rec_id, key, version, sha, size_bytes in candidates:
         if budget is not None and read + size_bytes > budget and checked:
             break
-        digest, size = store.hash_original(key) if store.stat_original(key) else (None, 0)
+        digest, size = store.hash_original(key, version) if store.stat_original(key, version) else (None, 0)
+        # A newer version written over the key is tampering too, even though reads never serve it.
+        shadowed = version is not None and store.latest_version(key) != version
         read += size
         checked += 1
         with session_scope() as session:
             rec = session.get(Recording, rec_id)
             rec.fixity_checked_at = utcnow()
-            rec.fixity_ok = digest == sha
+            rec.fixity_ok = digest == sha and not shadowed
             if not rec.fixity_ok:
                 failed += 1
+                problem = "hash mismatch" if digest != sha else "a newer version was written over the original's key"
                 audit.record(session, audit.SYSTEM, "fixity.mismatch", "recording", rec.id, expected=sha,
-                             found=digest, size_read=size)
+                             found=digest, size_read=size, problem=problem)
                 log.error("FIXITY MISMATCH on recording %s", rec.id)
     return {"checked": checked, "mismatches": failed, "bytes": read}
 

@@ -90,7 +90,7 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
             if rec.deleted_at is not None:
                 raise Conflict(f"recording {rec.id} was deleted; it cannot be exported")
             path = f"originals/{rec.id}_{_safe(rec.original_filename)}"
-            digest, size = _copy(zf, path, store.iter_original(rec.object_key))
+            digest, size = _copy(zf, path, store.iter_original(rec.object_key, version=rec.object_version))
             if digest != rec.sha256:
                 raise FixityError(f"recording {rec.id}: stored original hashes to {digest}, not {rec.sha256}; "
                                   "export stopped, fixity alert raised")
