@@ -166,8 +166,8 @@ def bench(workdir: Path, seconds: int) -> dict:
         read = {"bytes": 0}
         original_iter = store.iter_original
 
-        def counting(k, chunk=8 * 1024 * 1024):
-            for block in original_iter(k, chunk):
+        def counting(k, chunk=8 * 1024 * 1024, version=None):
+            for block in original_iter(k, chunk, version):
                 read["bytes"] += len(block)
                 yield block
 
