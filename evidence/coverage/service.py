@@ -26,6 +26,7 @@ from evidence.models import Recording, RecordingStatus, User
 from evidence.timeutil import utcnow
 
 BATCH = 5000
+COPY_MIN_ROWS = 1000  # below this, plain INSERTs are as quick as COPY
 
 
 def _ts(value: datetime | None) -> float | None:
@@ -126,27 +127,40 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
 
 
 def recompute_all(session: Session, now: datetime | None = None) -> int:
-    """Every event at once (rebuilds, benchmarks): one pass over all recordings."""
-    all_rules = rules()
+    """Every event at once (rebuilds, benchmarks): one read of each table, plain rows instead of
+    ORM objects, and bulk writes (COPY on PostgreSQL)."""
+    all_rules, now = rules(), now or utcnow()
     index = ClipIndex(session.execute(_recording_query()).all())
-    ids = list(session.scalars(select(EnforcementEvent.id).order_by(EnforcementEvent.id)))
-    done = 0
-    for i in range(0, len(ids), BATCH):
-        events, officers = _load_batch(session, ids[i:i + BATCH])
-        done += _store(session, events, officers, index, all_rules, now or utcnow())
-    return done
+    events = session.execute(select(EnforcementEvent.id, EnforcementEvent.event_type, EnforcementEvent.started_at,
+                                    EnforcementEvent.ended_at)).all()
+    officers = defaultdict(list)
+    for o in session.execute(select(EventOfficer.event_id, EventOfficer.police_id, EventOfficer.user_id)):
+        officers[o.event_id].append(o)
+    cov_rows, officer_rows, wanted = _compute(events, officers, index, all_rules, now)
+    session.execute(delete(EventCoverage))
+    session.execute(delete(EventOfficerCoverage))
+    _bulk_insert(session, EventCoverage.__table__, cov_rows)
+    _bulk_insert(session, EventOfficerCoverage.__table__, officer_rows)
+    current = {(l.recording_id, l.event_id): l.id for l in session.execute(
+        select(RecordingEventLink.recording_id, RecordingEventLink.event_id, RecordingEventLink.id).where(
+            RecordingEventLink.source == "auto", RecordingEventLink.removed_at.is_(None)))}
+    _apply_links(session, current, wanted, now)
+    return len(events)
 
 
 def _load_batch(session: Session, event_ids: list[int]):
     """Events and their officers, for one batch of ids."""
-    events = session.scalars(select(EnforcementEvent).where(EnforcementEvent.id.in_(event_ids))).all()
+    events = session.execute(select(EnforcementEvent.id, EnforcementEvent.event_type, EnforcementEvent.started_at,
+                                    EnforcementEvent.ended_at).where(EnforcementEvent.id.in_(event_ids))).all()
     officers = defaultdict(list)
-    for o in session.scalars(select(EventOfficer).where(EventOfficer.event_id.in_(event_ids))):
+    for o in session.execute(select(EventOfficer.event_id, EventOfficer.police_id, EventOfficer.user_id)
+                             .where(EventOfficer.event_id.in_(event_ids))):
         officers[o.event_id].append(o)
     return events, officers
 
 
-def _store(session: Session, events, officers, index: ClipIndex, all_rules: dict[str, Rule], now: datetime) -> int:
+def _compute(events, officers, index: ClipIndex, all_rules: dict[str, Rule], now: datetime):
+    """Coverage rows, officer rows and the wanted auto-links of these events."""
     now_ts = now.timestamp()
     cov_rows, officer_rows, wanted_links = [], [], set()
     for e in events:
@@ -167,27 +181,44 @@ def _store(session: Session, events, officers, index: ClipIndex, all_rules: dict
                                  "covered_seconds": r.covered_seconds, "ratio": r.ratio, "status": r.status,
                                  "recording_ids": json.dumps(r.recording_ids)})
         wanted_links.update((rid, e.id) for rid in result.recording_ids)
+    return cov_rows, officer_rows, wanted_links
+
+
+def _store(session: Session, events, officers, index: ClipIndex, all_rules: dict[str, Rule], now: datetime) -> int:
+    cov_rows, officer_rows, wanted = _compute(events, officers, index, all_rules, now)
     ids = [e.id for e in events]
     session.execute(delete(EventCoverage).where(EventCoverage.event_id.in_(ids)))
     session.execute(delete(EventOfficerCoverage).where(EventOfficerCoverage.event_id.in_(ids)))
-    if cov_rows:
-        session.execute(EventCoverage.__table__.insert(), cov_rows)
-    if officer_rows:
-        session.execute(EventOfficerCoverage.__table__.insert(), officer_rows)
-    _sync_auto_links(session, ids, wanted_links, now)
+    _bulk_insert(session, EventCoverage.__table__, cov_rows)
+    _bulk_insert(session, EventOfficerCoverage.__table__, officer_rows)
+    current = {(l.recording_id, l.event_id): l.id for l in session.execute(
+        select(RecordingEventLink.recording_id, RecordingEventLink.event_id, RecordingEventLink.id).where(
+            RecordingEventLink.event_id.in_(ids), RecordingEventLink.source == "auto",
+            RecordingEventLink.removed_at.is_(None)))}
+    _apply_links(session, current, wanted, now)
     return len(events)
 
 
-def _sync_auto_links(session: Session, event_ids: list[int], wanted: set[tuple[int, int]], now: datetime) -> None:
+def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Many rows at once: COPY on PostgreSQL (several times faster than INSERTs), executemany elsewhere."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql" or len(rows) < COPY_MIN_ROWS:
+        session.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in columns))
+
+
+def _apply_links(session: Session, current: dict[tuple[int, int], int], wanted: set[tuple[int, int]],
+                 now: datetime) -> None:
     """Auto-links follow the coverage; a link no longer backed is stamped removed, never deleted."""
-    current = {(l.recording_id, l.event_id): l.id for l in session.execute(
-        select(RecordingEventLink.recording_id, RecordingEventLink.event_id, RecordingEventLink.id).where(
-            RecordingEventLink.event_id.in_(event_ids), RecordingEventLink.source == "auto",
-            RecordingEventLink.removed_at.is_(None)))}
     new = [{"recording_id": r, "event_id": e, "source": "auto", "created_at": now, "created_by": "system"}
            for r, e in wanted - current.keys()]
-    if new:
-        session.execute(RecordingEventLink.__table__.insert(), new)
+    _bulk_insert(session, RecordingEventLink.__table__, new)
     gone = [current[k] for k in current.keys() - wanted]
     for i in range(0, len(gone), BATCH):
         session.execute(update(RecordingEventLink).where(RecordingEventLink.id.in_(gone[i:i + BATCH]))
