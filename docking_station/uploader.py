@@ -80,6 +80,21 @@ class Uploader:
 
         Raises ServerError when the server or storage cannot be reached (try later).
         """
+        if e.state == "verifying" and e.session_id:
+            # Sent earlier; the server was still hashing it. Ask how that ended before sending anything.
+            try:
+                answer = self.client.progress(e.session_id)
+            except ServerError as exc:
+                if exc.status != 404:
+                    raise
+            else:
+                if answer["status"] == "verifying":
+                    return "verifying"
+                if answer["status"] == "verified":
+                    self._verified(e, answer["recording_id"])
+                    return "verified"
+                if answer["status"] == "failed":
+                    return self._spool_suspect(e, answer.get("reason") or "verification failed")
         answer = self.client.open_session(self._meta(e))
         status = answer["status"]
         if status == "already_verified":
@@ -94,9 +109,9 @@ class Uploader:
             with self._lock:
                 self.outcome.bytes_sent += sent
         if status == "verifying":
+            # The server is hashing it: no file slot waits for that; a later round asks again.
             self.journal.update(e.id, state="verifying", session_id=answer["session_id"])
-            answer = self._wait(answer["session_id"])
-            status = answer["status"]
+            return "verifying"
         if status == "verified":
             self._verified(e, answer["recording_id"])
             return "verified"
@@ -106,9 +121,6 @@ class Uploader:
 
     def _sent(self, e: Entry, n: int) -> None:
         self.events.bytes_sent(e, n)
-
-    def _wait(self, session_id: str) -> dict:
-        return self.client.wait_settled(session_id, timeout=30, poll=self.verify_poll)
 
     def _verified(self, e: Entry, recording_id: int, duplicate: bool = False) -> None:
         self.journal.update(e.id, state="verified", recording_id=recording_id, verified_at=now(), last_error=None)
