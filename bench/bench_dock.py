@@ -781,6 +781,7 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started with SIGINT ignored (`cmd &`)
     if not shutil.which("rclone") and not args.skip_session:
         log("rclone is not on the PATH: install it with `apt-get install -y rclone`")
         return 2
