@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from evidence import audit
 from evidence.config import get_settings
-from evidence.errors import Conflict, Invalid, NotFound
-from evidence.models import Device, DeviceAssignment, Unit, User
+from evidence.errors import Conflict, Invalid
+from evidence.identity import unit_by_code
+from evidence.models import Device, DeviceAssignment, User
 from evidence.timeutil import to_utc
 
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -27,11 +28,7 @@ def create_device(session: Session, actor: audit.Actor, serial: str, model: str 
         raise Invalid("device serial must be 1-64 letters, digits, '.', '_' or '-'")
     if session.scalar(select(Device).where(Device.serial == serial)):
         raise Conflict(f"device {serial} already exists")
-    unit_id = None
-    if unit_code:
-        unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
-        if unit_id is None:
-            raise NotFound(f"unit {unit_code!r} does not exist")
+    unit_id = unit_by_code(session, unit_code).id if unit_code else None
     device = Device(serial=serial, model=model, unit_id=unit_id)
     session.add(device)
     session.flush()

@@ -17,15 +17,19 @@ from evidence.timeutil import utcnow
 POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
+def unit_by_code(session: Session, code: str, what: str = "unit") -> Unit:
+    """The unit with this code, or a NotFound that names it."""
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"{what} {code!r} does not exist")
+    return unit
+
+
 def create_unit(session: Session, actor: audit.Actor, code: str, name: str, level: str = "unit",
                 parent_code: str | None = None) -> Unit:
     if session.scalar(select(Unit).where(Unit.code == code)):
         raise Conflict(f"unit code {code!r} already exists")
-    parent = None
-    if parent_code:
-        parent = session.scalar(select(Unit).where(Unit.code == parent_code))
-        if parent is None:
-            raise NotFound(f"parent unit {parent_code!r} does not exist")
+    parent = unit_by_code(session, parent_code, "parent unit") if parent_code else None
     unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
     session.add(unit)
     session.flush()
@@ -50,12 +54,8 @@ def create_user(session: Session, actor: audit.Actor, police_id: str, name: str,
         raise Invalid("password must be at least 8 characters")
     if session.scalar(select(User).where(User.police_id == police_id)):
         raise Conflict(f"a user with police_id {police_id} already exists")
-    unit = None
-    if unit_code:
-        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise NotFound(f"unit {unit_code!r} does not exist")
-    elif role in (Role.officer.value, Role.supervisor.value, Role.case_handler.value):
+    unit = unit_by_code(session, unit_code) if unit_code else None
+    if unit is None and role in (Role.officer.value, Role.supervisor.value, Role.case_handler.value):
         raise Invalid(f"a {role} must belong to a unit")
     user = User(police_id=police_id, name=name, role=role, password_hash=hash_password(password),
                 unit_id=unit.id if unit else None)
@@ -76,11 +76,7 @@ def authenticate(session: Session, police_id: str, password: str, ip: str | None
 def register_station(session: Session, actor: audit.Actor, name: str, unit_code: str | None,
                      created_by_id: int | None = None) -> tuple[Station, str]:
     """Create a station and return it with its API key (shown this once, stored hashed)."""
-    unit = None
-    if unit_code:
-        unit = session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise NotFound(f"unit {unit_code!r} does not exist")
+    unit = unit_by_code(session, unit_code) if unit_code else None
     key_id, key = new_station_key()
     station = Station(name=name, unit_id=unit.id if unit else None, key_id=key_id,
                       key_hash=hash_station_secret(key), created_by_id=created_by_id)

@@ -14,6 +14,7 @@ from evidence.cases.models import (CASE_TYPES, NEXT_STAGES, STAGES, Case, CaseHa
 from evidence.catalog import get_visible, user_actor
 from evidence.coverage.models import EnforcementEvent, RecordingEventLink
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
+from evidence.identity import unit_by_code
 from evidence.models import Recording, Role, Unit, User
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore
@@ -33,11 +34,7 @@ def create_case(session: Session, user: User, case_no: str, case_type: str, titl
         raise Invalid("case_no must be 1-64 characters")
     if session.scalar(select(Case.id).where(Case.case_no == case_no)):
         raise Conflict(f"case {case_no} already exists")
-    unit_id = user.unit_id
-    if unit_code:
-        unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
-        if unit_id is None:
-            raise NotFound(f"unit {unit_code!r} does not exist")
+    unit_id = unit_by_code(session, unit_code).id if unit_code else user.unit_id
     case = Case(case_no=case_no.strip(), case_type=case_type, title=title.strip()[:300] or case_no,
                 unit_id=unit_id, created_by=user.police_id)
     session.add(case)
