@@ -37,8 +37,11 @@ import os
 import platform
 import pstats
 import random
+import resource
+import re
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -70,7 +73,8 @@ FULL_RECORDINGS = 600_000
 DAYS = 30
 BATCH = 20_000
 GOALS = {"full_recompute_s": 30.0, "incremental_s": 1.0}
-OTHER_BENCH = "bench_(ingest|dock|media)"
+# What `pgrep -f "bench_(ingest|dock|media)"` finds, plus any other bench/bench_*.py of this repository.
+OTHER_BENCH = re.compile(r"bench_(ingest|dock|media)|bench_(?!coverage)[A-Za-z0-9]+\.py")
 PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 # Event types: share of events, duration range in minutes (ledger end − start).
@@ -81,7 +85,7 @@ TYPES = [("ticket", 0.40, (5, 12)), ("check", 0.25, (5, 15)), ("dispatch", 0.12,
 # roadside enforcement least (the gap the brigade wants to see); overall about 70/15/15.
 PLAN = {"accident": (0.92, 0.05), "roadside": (0.651, 0.169), "other": (0.80, 0.12)}
 DUTY_START_H, DUTY_END_H = 6, 24  # local duty hours in which events start and end
-MIN_GAP = 300  # seconds between two events of one patrol team (> slack + clock tolerance)
+MIN_GAP = 270  # seconds between two events of one team (> 60 s slack + 60 s clock drift + 120 s tolerance)
 
 
 def log(msg: str) -> None:
@@ -89,58 +93,170 @@ def log(msg: str) -> None:
 
 
 # -- fairness -----------------------------------------------------------------------------------
-def wait_for_others(phase: str, limit: float = 1200.0) -> float:
-    """Wait while another benchmark runs (poll every 10 s, up to `limit`); returns seconds waited."""
+# Other benchmarks wait for each other too (bench_dock waits while any bench/bench_*.py runs), so
+# a benchmark that is present but idle is taken to be waiting for us and is not waited for.
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_table() -> dict[int, tuple[int, float, float]]:
+    """pid -> (ppid, own CPU seconds + waited children's, start time in s since boot)."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                f = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(entry)] = (int(f[1]), sum(int(x) for x in f[11:15]) / CLK_TCK, int(f[19]) / CLK_TCK)
+    return out
+
+
+def other_bench_pids() -> list[int]:
+    """Processes of the other benchmarks, read from /proc (like pgrep -f, with the wider pattern)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if OTHER_BENCH.search(cmd):
+                out.append(int(entry))
+    return out
+
+
+def other_bench_cpu() -> dict[int, float]:
+    """CPU seconds so far of every process of the other benchmarks (each process tree)."""
+    roots = other_bench_pids()
+    if not roots:
+        return {}
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _cpu, _st) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = {}, list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in table and pid not in out:
+            out[pid] = table[pid][1]
+            todo.extend(children.get(pid, ()))
+    return out
+
+
+def _uptime() -> float:
+    with open("/proc/uptime") as fh:
+        return float(fh.read().split()[0])
+
+
+# The rest of the machine: engineers run tests and tools on it too. CPU used by anything but this
+# process and the PostgreSQL processes serving its database ("foreign" CPU) is read from
+# /proc/stat; a phase waits until the machine is quiet, and a measurement during which foreign
+# work used more than CONTENDED_SHARE of one core is marked contended (and measured again).
+QUIET_SHARE = 0.2
+CONTENDED_SHARE = 0.10
+CURRENT_DB: str | None = None  # name of this run's PostgreSQL database
+PG_AUX = ("walwriter", "checkpointer", "background writer", "autovacuum", "logical replication")
+
+
+def _busy_seconds() -> float:
+    with open("/proc/stat") as fh:
+        f = [int(x) for x in fh.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = f
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
+def _own_pg_seconds() -> float:
+    """CPU of the PostgreSQL backends of this run's database and of the server's own helpers."""
+    if CURRENT_DB is None:
+        return 0.0
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read().decode(errors="replace")
+            if not cmd.startswith("postgres:") or not (CURRENT_DB in cmd or any(a in cmd for a in PG_AUX)):
+                continue
+            with open(f"/proc/{entry}/stat") as fh:
+                f = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(f[11]) + int(f[12])) / CLK_TCK
+    return total
+
+
+def _sample() -> tuple[float, float, float, float]:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (_busy_seconds(), r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime, _own_pg_seconds(),
+            sum(other_bench_cpu().values()))
+
+
+def _foreign(a, b) -> tuple[float, float]:
+    """(foreign CPU-s, of which other benchmarks) between two samples."""
+    return max(0.0, (b[0] - a[0]) - (b[1] - a[1]) - (b[2] - a[2])), max(0.0, b[3] - a[3])
+
+
+def wait_for_others(phase: str, limit: float = 1200.0, poll: float = 10.0) -> float:
+    """Wait while another benchmark or anything else works (poll every 10 s, up to `limit`).
+
+    A benchmark that is present but idle is taken to be waiting for us. Returns seconds waited
+    beyond the first 3-second look."""
     t0 = time.monotonic()
     announced = False
+    look = 3.0  # a short first look; then every `poll` seconds
     while True:
-        found = subprocess.run(["pgrep", "-f", OTHER_BENCH], capture_output=True, text=True).stdout.split()
-        found = [p for p in found if int(p) != os.getpid()]
-        if not found:
+        a = _sample()
+        time.sleep(look)
+        b = _sample()
+        foreign, bench = _foreign(a, b)
+        if foreign < QUIET_SHARE * look:
+            if bench > 0 and not announced:
+                log(f"  another benchmark is present but idle: not waiting before {phase}")
             break
         waited = time.monotonic() - t0
         if waited >= limit:
             log(f"  still busy after {waited:.0f} s ({phase}): measuring anyway")
             break
         if not announced:
-            log(f"  another benchmark is running (pids {' '.join(found)}); waiting before {phase}")
+            who = " (another benchmark)" if bench >= 0.5 * foreign else ""
+            log(f"  the machine is busy: {foreign:.1f} CPU-s of other work in {look:.0f} s{who}; waiting "
+                f"before {phase}")
             announced = True
-        time.sleep(10)
-    waited = time.monotonic() - t0
+        look = poll
+    waited = max(0.0, time.monotonic() - t0 - 3.0)
     if announced:
         log(f"  waited {waited:.0f} s before {phase}")
     return round(waited, 1)
 
 
 class Watch:
-    """Notes any other benchmark that runs during a measurement (pgrep every 2 s in a thread)."""
-
-    def __init__(self):
-        import threading
-        self.seen: set[str] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _others(self) -> list[str]:
-        found = subprocess.run(["pgrep", "-f", OTHER_BENCH], capture_output=True, text=True).stdout.split()
-        return [p for p in found if int(p) != os.getpid()]
-
-    def _run(self) -> None:
-        while not self._stop.wait(2.0):
-            self.seen.update(self._others())
+    """Foreign CPU (and other benchmarks' share) during a measurement."""
 
     def __enter__(self) -> "Watch":
-        self._thread.start()
+        self.t0 = time.monotonic()
+        self.a = _sample()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.seen.update(self._others())
+        self.wall = time.monotonic() - self.t0
+        self.foreign, self.bench = _foreign(self.a, _sample())
+
+    @property
+    def other_cpu(self) -> float:
+        return round(self.foreign, 2)
 
     @property
     def contended(self) -> bool:
-        return bool(self.seen)
+        return self.foreign > max(1.0, CONTENDED_SHARE * self.wall)
+
+    @property
+    def seen(self) -> list[str]:
+        return [f"{self.foreign:.1f} CPU-s foreign, {self.bench:.1f} of it other benchmarks"]
 
 
 def loadavg() -> list[float]:
@@ -234,13 +350,19 @@ def generate(scale: float, n_officers: int, seed: int = 20261129) -> Month:
     for day in range(DAYS):
         day_start = (m.start + timedelta(days=day)).timestamp() + DUTY_START_H * 3600
         local_day = (m.start + timedelta(days=day)).strftime("%Y%m%d")
-        # Patrol teams of 3 and 2 officers, formed anew each day inside each 中队.
+        # Patrol teams formed anew each day inside each 中队: two of 3 officers, the rest pairs
+        # (with 500 officers and 300,000 events a team has ~44 events a day; smaller teams would
+        # not fit them into the duty hours without overlapping).
         teams = []
         for unit in m.squadrons:
             members = by_unit[unit][:]
             rng.shuffle(members)
+            threes = 0
             while members:
-                size = 3 if len(members) >= 5 or len(members) == 3 else 2 if len(members) >= 2 else 1
+                if (threes < 2 and len(members) >= 5) or len(members) == 3:
+                    size, threes = 3, threes + 1
+                else:
+                    size = 2 if len(members) >= 2 else 1
                 teams.append(members[:size])
                 members = members[size:]
         counts = [per_day[day] // len(teams)] * len(teams)
@@ -553,7 +675,8 @@ def measure_incremental(m: Month) -> dict:
         changed = sum(1 for e in touched if before.get(e) != after.get(e))
         runs.append({"day": day, "squadron_unit_id": squadron, "recordings": len(ids), "seconds": round(dt, 3),
                      "events_recomputed": n, "target_events": len(touched), "target_events_changed": changed,
-                     "waited_s": wait, "contended": watch.contended})
+                     "waited_s": wait, "contended": watch.contended,
+                     "other_cpu_s": watch.other_cpu})
         log(f"  incremental #{k + 1}: {dt:.3f} s, {n} events recomputed, {changed}/{len(touched)} target events "
             f"changed status")
     secs = [r["seconds"] for r in runs]
@@ -561,6 +684,9 @@ def measure_incremental(m: Month) -> dict:
 
 
 PROFILE_FUNCS = [("service.py", "recompute_all"), ("service.py", "__init__"), ("service.py", "_store"),
+                 ("service.py", "_compute"), ("service.py", "_bulk_insert"), ("service.py", "_apply_links"),
+                 ("service.py", "_load_batch"), ("_copy.py", "finish"), ("_copy.py", "write_row"),
+                 ("psycopg/connection.py", "wait"), ("sqlite3.Cursor", "executemany"),
                  ("service.py", "around"), ("engine.py", "evaluate"), ("engine.py", "best_shift"),
                  ("service.py", "_sync_auto_links"), ("session.py", "commit"), ("session.py", "scalars"),
                  ("session.py", "execute"), ("cursor.py", "execute"), ("cursor.py", "executemany"),
@@ -595,7 +721,8 @@ def profile_full(out_dir: Path, tag: str) -> dict:
                 prev = breakdown.get(label)
                 if prev is None or ct > prev["cumulative_s"]:
                     breakdown[label] = {"calls": ncalls, "tottime_s": round(tt, 3), "cumulative_s": round(ct, 3)}
-    return {"wall_seconds_profiled": round(wall, 2), "waited_s": wait, "contended": watch.contended, "prof_file": str(path),
+    return {"wall_seconds_profiled": round(wall, 2), "waited_s": wait, "contended": watch.contended,
+            "other_cpu_s": watch.other_cpu, "prof_file": str(path),
             "breakdown": breakdown, "top_cumulative": texts["cumulative"], "top_tottime": texts["tottime"]}
 
 
@@ -603,10 +730,13 @@ def profile_full(out_dir: Path, tag: str) -> dict:
 def run_one(backend: str, scale: float, args, out_dir: Path, profile: bool, tag: str) -> dict:
     res: dict = {"backend": backend, "scale": scale}
     tmp = pg_url = None
+    res["setup_waited_s"] = wait_for_others("data setup")  # setup is not measured, but spare the others
     try:
+        global CURRENT_DB
         if backend == "postgresql":
             pg_url = create_pg(args.pg_admin)
             url = pg_url
+            CURRENT_DB = pg_url.rsplit("/", 1)[1]
         else:
             tmp = Path(tempfile.mkdtemp(prefix="bench_coverage_"))
             url = f"sqlite:///{tmp / 'evidence.db'}"
@@ -637,10 +767,11 @@ def run_one(backend: str, scale: float, args, out_dir: Path, profile: bool, tag:
             res["full_seconds"] = round(secs, 3)
             res["full_events"] = n
             res["full_contended"] = watch.contended
+            res["full_other_bench_cpu_s"] = watch.other_cpu
             log(f"  full computation: {secs:.2f} s for {n} events")
             if not watch.contended:
                 break
-            log(f"  another benchmark ran during it (pids {' '.join(sorted(watch.seen))}): measuring again")
+            log(f"  other work used {watch.other_cpu} CPU-s during it: measuring again")
             clear_coverage()
         res["status_counts"] = status_counts()
         log(f"  status counts: {res['status_counts']}")
@@ -651,9 +782,10 @@ def run_one(backend: str, scale: float, args, out_dir: Path, profile: bool, tag:
             with Watch() as watch:
                 res["summaries"] = measure_summaries(m)
             res["summaries"]["contended"] = watch.contended
+            res["summaries"]["other_cpu_s"] = watch.other_cpu
             if not watch.contended:
                 break
-            log(f"  another benchmark ran during the summaries (pids {' '.join(sorted(watch.seen))}): again")
+            log(f"  other work used {watch.other_cpu} CPU-s during the summaries: measuring again")
         log("  summaries: " + ", ".join(f"{k} {v['seconds']:.2f} s" for k, v in res["summaries"].items()
                                         if isinstance(v, dict)))
 
@@ -675,6 +807,7 @@ def run_one(backend: str, scale: float, args, out_dir: Path, profile: bool, tag:
         traceback.print_exc()
         res["error"] = f"{type(exc).__name__}: {exc}"
     finally:
+        CURRENT_DB = None
         evdb.reset_caches()
         if pg_url:
             try:
@@ -766,11 +899,24 @@ def machine() -> dict:
     except (OSError, StopIteration):
         pass
     import sqlite3
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "mem_total": mem, "python": platform.python_version(),
+    git = {}
+    try:
+        run = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()  # noqa: E731
+        git = {"head": run("rev-parse", "HEAD"), "head_subject": run("log", "-1", "--format=%s"),
+               "coverage_changes": run("status", "--short", "evidence/coverage", "evidence/models.py", "evidence/db.py")}
+    except OSError:
+        pass
+    return {"git": git, "cpus": os.cpu_count(), "cpu_model": cpu, "mem_total": mem, "python": platform.python_version(),
             "sqlalchemy": sa.__version__, "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
 
 
+def _terminate(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)  # also when started in the background (SIGINT ignored)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scales", default="0.1,0.333,1")
     ap.add_argument("--backends", default="postgresql,sqlite")
@@ -808,7 +954,7 @@ def main() -> int:
             print(f"\n== cProfile of recompute_all, {r['backend']} scale {r['scale']} "
                   f"({r['profile']['wall_seconds_profiled']} s under the profiler) ==")
             print("\n".join(r["profile"]["top_cumulative"].splitlines()[:45]))
-    waited = sum(r.get("full_waited_s", 0) + r.get("summary_waited_s", 0)
+    waited = sum(r.get("setup_waited_s", 0) + r.get("full_waited_s", 0) + r.get("summary_waited_s", 0)
                  + sum(x["waited_s"] for x in r.get("incremental", {}).get("runs", []))
                  + r.get("profile", {}).get("waited_s", 0) for r in results)
     out = {"tag": tag, "args": vars(args), "machine": info, "goals": GOALS, "waited_for_other_benches_s": waited,
