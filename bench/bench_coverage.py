@@ -767,7 +767,7 @@ def run_one(backend: str, scale: float, args, out_dir: Path, profile: bool, tag:
             res["full_seconds"] = round(secs, 3)
             res["full_events"] = n
             res["full_contended"] = watch.contended
-            res["full_other_bench_cpu_s"] = watch.other_cpu
+            res["full_other_cpu_s"] = watch.other_cpu
             log(f"  full computation: {secs:.2f} s for {n} events")
             if not watch.contended:
                 break
