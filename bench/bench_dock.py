@@ -56,11 +56,11 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from docking_station.spool import Spool  # noqa: E402
+from _common import CLK_TCK, children_cpu, log, machine_busy  # noqa: E402  (bench/ is on sys.path)
 from storage.seaweedfs import free_port  # noqa: E402
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 BINDIR = Path(sys.executable).parent
 ACCESS_KEY = "evidence"
 RCLONE_BUCKET = "bench-rclone"
@@ -68,8 +68,6 @@ POLICE_ID = "010203"
 GOALS = {"stage1_ours_vs_cp": 0.9, "session_ours_vs_rclone": 0.8}
 
 
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 # -- CPU accounting -----------------------------------------------------------------------------
@@ -79,16 +77,8 @@ def thread_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
-def machine_busy() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    with open("/proc/stat") as fh:
-        f = [int(x) for x in fh.readline().split()[1:]]
-    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] if len(f) > 7 else 0)) / CLK_TCK
 
 
 def machine_iowait() -> float:

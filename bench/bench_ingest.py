@@ -50,11 +50,11 @@ import httpx  # noqa: E402
 
 from docking_station.client import StationClient, sha256_file  # noqa: E402
 from storage.s3 import ObjectStore  # noqa: E402
+from _common import CLK_TCK, children_cpu, log, machine_busy  # noqa: E402  (bench/ is on sys.path)
 from storage.seaweedfs import SeaweedFS, free_port  # noqa: E402
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 ACCESS_KEY = "evidence"
 BOTO_BUCKET = "bench-boto3"
 RCLONE_BUCKET = "bench-rclone"
@@ -62,8 +62,6 @@ ORIGINALS_BUCKET = "evidence-originals"
 GOALS = {"ours_vs_boto3": 1.0, "ours_vs_rclone": 0.9, "small_overhead_ms": 50.0}
 
 
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 # -- CPU accounting -----------------------------------------------------------------------------
@@ -73,18 +71,8 @@ def self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def children_cpu() -> float:
-    """CPU seconds of terminated, waited-for children (subprocess clients)."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
-def machine_busy() -> float:
-    """CPU seconds the whole machine spent busy (all cores), from /proc/stat."""
-    with open("/proc/stat") as fh:
-        f = [int(x) for x in fh.readline().split()[1:]]
-    # user nice system idle iowait irq softirq steal ...
-    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] if len(f) > 7 else 0)) / CLK_TCK
 
 
 def _proc_table() -> dict[int, tuple[int, float]]:

@@ -90,7 +90,6 @@ def main() -> None:
 
 def bench(workdir: Path, seconds: int) -> dict:
     from docking_station.client import sha256_file
-    from evidence import audit
     from evidence.config import get_settings
     from evidence.db import reset_caches, session_scope
     from evidence.migrate import upgrade
