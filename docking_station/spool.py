@@ -1,4 +1,4 @@
-"""Stage 1: camera → spool. Each file is copied and hashed in the same read, fsync'd, and
+"""Stage 1: camera → spool. Each file is copied and hashed in one read (copyhash), fsync'd, and
 renamed into a content-addressed spool path; only then does the journal say `spooled`.
 The spool stays under its budget by removing verified files, oldest first."""
 
@@ -12,8 +12,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from docking_station.copyhash import CHUNK, copy_and_hash
+
 log = logging.getLogger(__name__)
-CHUNK = 8 * 1024 * 1024
 GB = 1024 ** 3
 
 
@@ -86,21 +87,10 @@ class Spool:
         spool already held identical content (the temporary copy is then dropped).
         """
         tmp = self.incoming / f"{tag}.part"
-        digest = hashlib.sha256()
-        buf = bytearray(CHUNK)
-        view = memoryview(buf)
         try:
-            with open(source, "rb", buffering=0) as src, open(tmp, "wb", buffering=0) as dst:
-                while n := src.readinto(buf):
-                    if self.throttle:
-                        self.throttle(n)
-                    chunk = view[:n]
-                    digest.update(chunk)
-                    dst.write(chunk)
-                    if on_bytes:
-                        on_bytes(n)
+            with open(source, "rb", buffering=0) as src, open(tmp, "w+b", buffering=0) as dst:  # read too: the hash maps it
+                sha = copy_and_hash(src.fileno(), dst.fileno(), os.fstat(src.fileno()).st_size, self.throttle, on_bytes)
                 os.fsync(dst.fileno())
-            sha = digest.hexdigest()
             final = self.path_for(sha)
             if final.exists():
                 tmp.unlink()
