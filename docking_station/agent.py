@@ -213,9 +213,20 @@ class Agent:
         self.wipe_verified()
 
     def ingest(self, roots: list[Path], upload: bool = True) -> list[CameraReport]:
-        """One shot: copy each camera to the spool (in parallel, bounded), then upload everything."""
-        with ThreadPoolExecutor(self.settings.camera_concurrency) as pool:
-            reports = list(pool.map(self.stage1, roots))
+        """One shot: copy each camera to the spool (in parallel, bounded) while what is already
+        spooled goes up, then upload the rest and wait for the server's verification."""
+        copying_done = threading.Event()
+        feeder = threading.Thread(target=self._upload_while_copying, args=(copying_done,), daemon=True,
+                                  name="uploader") if upload else None
+        if feeder:
+            feeder.start()
+        try:
+            with ThreadPoolExecutor(self.settings.camera_concurrency) as pool:
+                reports = list(pool.map(self.stage1, roots))
+        finally:
+            copying_done.set()
+            if feeder:
+                feeder.join()
         if not upload:
             return reports
         self.stage2()
@@ -227,6 +238,13 @@ class Agent:
                 self.stage1(root)
             self.stage2()
         return reports
+
+    def _upload_while_copying(self, copying_done: threading.Event) -> None:
+        """Stage 2 starts with the first spooled file: on a USB 2.0 camera stage 1 takes tens of
+        minutes, and the link to the server should not sit idle meanwhile."""
+        while not copying_done.is_set() and not self.stop.is_set():
+            self.uploader.drain(copying_done, until_verified=False)
+            copying_done.wait(0.2)
 
     def heartbeat(self) -> None:
         counts = self.journal.counts()

@@ -62,9 +62,13 @@ def api(host: str = "", port: int = 0) -> None:
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def worker(ctx: typer.Context, queues: str = "fast,transcode", concurrency: int = 2,
-           beat: Annotated[bool, typer.Option(help="Also run the scheduler (one per deployment)")] = False) -> None:
+def worker(ctx: typer.Context, queues: str = "fast,media,transcode", concurrency: int = 2,
+           beat: Annotated[bool, typer.Option(help="Also run the scheduler (one per deployment)")] = False,
+           nice: Annotated[int, typer.Option(help="Lower this worker's CPU priority by this much (media and "
+                                                  "transcode workers: 10, so verification goes first)")] = 0) -> None:
     """Run a Celery worker (extra arguments are passed to celery)."""
+    if nice:
+        os.nice(nice)
     args = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
             "--concurrency", str(concurrency), *(["-B"] if beat else []), *ctx.args]
     os.execv(sys.executable, args)

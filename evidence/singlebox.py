@@ -1,7 +1,7 @@
 """`evidence serve`: the whole service on one machine with no external service.
 
 Starts a local SeaweedFS S3 server (data kept in data_dir/seaweedfs), migrates the SQLite
-database, runs a Celery worker (with beat) on the embedded SQLite broker and the API, and
+database, runs Celery workers and beat on the embedded SQLite broker and the API, and
 stops them in reverse order on Ctrl-C or SIGTERM.
 """
 
@@ -27,6 +27,7 @@ from evidence.models import Role, User
 from storage.seaweedfs import SeaweedFS
 
 console = Console()
+MEDIA_NICE = 10  # media and transcode workers yield the CPU to verification, the API and storage
 
 
 def ensure_first_admin(data_dir: Path) -> tuple[str, str] | None:
@@ -88,13 +89,15 @@ def serve(with_worker: bool = True) -> int:
         if with_worker:
             celery = [sys.executable, "-m", "celery", "-A", "workers.celery_app"]
             level = ["--loglevel", settings.log_level.lower()]
-            # Two workers, so a transcode backlog never holds up verification.
+            # Verification has its own worker; media work and transcodes run in theirs at a lower CPU
+            # priority, so neither a dock session's thumbnails nor a transcode backlog delays it.
             children.append(("worker (fast)", subprocess.Popen(
                 [*celery, "worker", "-Q", "fast", "-n", "fast@%h", "--concurrency", "2", *level],
                 env=env, start_new_session=True)))
-            children.append(("worker (transcode)", subprocess.Popen(
-                [*celery, "worker", "-Q", "transcode", "-n", "transcode@%h", "--concurrency", "1", *level],
-                env=env, start_new_session=True)))
+            for queue in ("media", "transcode"):
+                children.append((f"worker ({queue})", subprocess.Popen(
+                    [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h", "--concurrency", "1", *level],
+                    env=env, start_new_session=True, preexec_fn=lambda: os.nice(MEDIA_NICE))))
             children.append(("scheduler", subprocess.Popen(
                 [*celery, "beat", "-s", str(data_dir / "celerybeat-schedule"), *level],
                 env=env, start_new_session=True)))

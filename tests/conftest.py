@@ -67,6 +67,7 @@ class Service:
     data_dir: Path
     worker: subprocess.Popen
     transcoder: subprocess.Popen | None = None
+    media: subprocess.Popen | None = None
     http: httpx.Client = field(repr=False, default=None)
 
 
@@ -133,18 +134,20 @@ def service(seaweed, pg_url, tmp_path_factory):
     upgrade(pg_url)
     full_env = dict(os.environ)
     worker = start_worker(full_env, data_dir / "worker.log")
+    media_worker = start_worker(full_env, data_dir / "media.log", "media", 2)
     transcoder = start_worker(full_env, data_dir / "transcoder.log", "transcode", 2)
     port = free_port()
     server, thread = _start_uvicorn(port)
-    svc = Service(f"http://127.0.0.1:{port}", full_env, data_dir, worker, transcoder)
+    svc = Service(f"http://127.0.0.1:{port}", full_env, data_dir, worker, transcoder, media_worker)
     svc.http = httpx.Client(base_url=svc.base_url, timeout=60)
     yield svc
     svc.http.close()
     server.should_exit = True
     thread.join(10)
     stop_process(svc.worker)
-    if svc.transcoder is not None:
-        stop_process(svc.transcoder)
+    for proc in (svc.transcoder, svc.media):
+        if proc is not None:
+            stop_process(proc)
     reset_caches()
     _drop_broker_keys(env["EVIDENCE_BROKER_KEY_PREFIX"])
 

@@ -37,6 +37,26 @@ def _wait(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def test_media_work_never_holds_up_verification(world, service, tmp_path):
+    """A stuck media worker (probe, thumbnails): uploads are verified all the same, and the media
+    work is done once it moves again."""
+    clip = tmp_path / f"{unique('CAMM').upper()}_{world.users['officer_a'][0]}_20261128120000_0001.mp4"
+    media.h264_mp4(clip, seed=31)
+    sha = sha256_file(clip)
+    os.killpg(service.media.pid, signal.SIGSTOP)
+    client = StationClient(service.base_url, world.station_key)
+    try:
+        assert client.upload(clip, meta_for(clip, police_id=world.users["officer_a"][0])).status == "verified"
+        time.sleep(1.0)
+        rec = _state(sha)
+        assert rec.status == "verified" and rec.processing_state == "queued" and rec.poster_key is None
+    finally:
+        os.killpg(service.media.pid, signal.SIGCONT)
+        client.close()
+    rec = wait_processed([sha], timeout=120)[sha]
+    assert rec.processing_state == "ready" and rec.poster_key and rec.video_codec == "h264"
+
+
 def test_transcode_backlog_does_not_delay_verification_and_a_killed_worker_is_replaced(world, service, tmp_path):
     # A clip that needs a few seconds of transcoding (MJPEG 720p).
     clip = tmp_path / f"{unique('CAMT').upper()}_{world.users['officer_a'][0]}_20261128120000_0001.avi"
@@ -50,7 +70,7 @@ def test_transcode_backlog_does_not_delay_verification_and_a_killed_worker_is_re
         result = client.upload(clip, meta_for(clip, police_id=world.users["officer_a"][0]))
         assert result.status == "verified", "verification does not wait for the transcode queue"
         rec = _wait(lambda: (r := _state(sha)) and r.processing_reason == "waiting for transcode" and r,
-                    60, "the fast queue to hand the recording over")
+                    60, "the media queue to hand the recording over")
         assert rec.processing_state == "queued" and rec.poster_key and rec.video_codec == "mjpeg"
         # Another file, sent while the transcode queue is stuck, is verified all the same.
         other = random_file(tmp_path / "other.mp4", 1_000_000)

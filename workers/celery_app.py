@@ -33,6 +33,7 @@ def make_celery() -> Celery:
         task_ignore_result=True,
         task_default_queue="fast",
         task_routes={"workers.tasks.transcode_recording": {"queue": "transcode"},
+                     "workers.tasks.process_recording": {"queue": "media"},
                      "workers.tasks.*": {"queue": "fast"}},
         task_queue_max_priority=10,
         task_default_priority=6,

@@ -1,7 +1,7 @@
 """Processing one recording: probe, thumbnails, proxy, from one local copy of the original.
 
-The fast part (probe, thumbnails, remux) runs right after verification on the same copy;
-a transcode goes to its own queue so a backlog never delays verification. Every derived
+The media queue (probe, thumbnails, remux) works on the copy verification left behind;
+a transcode goes to its own queue, so neither ever delays verification. Every derived
 object has a deterministic key and carries the settings it was made with: a repeated task
 skips what is already there.
 """
@@ -188,7 +188,7 @@ def _set(recording_id: int, fields: dict) -> None:
 
 
 def process(store: ObjectStore, recording_id: int, owner: str, *, allow_transcode: bool) -> Outcome:
-    """Claim the recording and take it as far as this queue may: ready, unplayable, or (fast
+    """Claim the recording and take it as far as this queue may: ready, unplayable, or (media
     queue, codecs need re-encoding) handed over to the transcode queue."""
     with session_scope() as s:
         if not processing.claim(s, recording_id, owner):

@@ -1,7 +1,9 @@
 """Celery tasks. Each takes ids, opens its own sessions and calls core services or the pipeline.
 
-Queues: `fast` (verification, probe, thumbnails, remux, sweeps) and `transcode`. Important
-recordings go first (message priority).
+Queues: `fast` (verification, sweeps, coverage), `media` (probe, thumbnails, remux) and
+`transcode`. Verification never waits behind media work: a docked camera is wiped only once its
+files are verified, while thumbnails can come a minute later. Important recordings go first
+(message priority).
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def queue_processing(recording_id: int, important: bool, transcode: bool = False
 @celery_app.task(bind=True, max_retries=30)
 def verify_upload(self, session_id: str) -> str:
     """Download the completed upload once, hash it in the same read; verified only on a match.
-    The same local copy then feeds probe, thumbnails and the proxy."""
+    The local copy is kept for the media queue (probe, thumbnails, proxy), which gets the
+    recording next; on the same machine it reads that copy instead of downloading again."""
     scratch = get_settings().resolved_scratch_dir() / "incoming"
     scratch.mkdir(parents=True, exist_ok=True)
     tmp = scratch / f"{session_id}.part"
@@ -62,15 +65,13 @@ def verify_upload(self, session_id: str) -> str:
         tmp.unlink(missing_ok=True)
         return result
     pipeline.adopt_verified_copy(tmp, sha)
-    outcome = pipeline.process(get_store(), rec_id, _owner(self), allow_transcode=False)
-    if outcome.state == "transcode":
-        queue_processing(rec_id, important, transcode=True)
+    queue_processing(rec_id, important)
     return result
 
 
 @celery_app.task(bind=True)
 def process_recording(self, recording_id: int) -> str:
-    """Probe, thumbnails and remux (fast queue); hands re-encoding to the transcode queue."""
+    """Probe, thumbnails and remux (media queue); hands re-encoding to the transcode queue."""
     outcome = pipeline.process(get_store(), recording_id, _owner(self), allow_transcode=False)
     if outcome.state == "transcode":
         with session_scope() as s:
