@@ -82,6 +82,10 @@ class StationClient:
     def progress(self, session_id: str) -> dict:
         return self._call("GET", f"/api/v1/ingest/sessions/{session_id}")
 
+    def statuses(self, session_ids: list[str]) -> list[dict]:
+        """Where many uploads stand; sessions the server does not know (for this station) are left out."""
+        return self._call("POST", "/api/v1/ingest/sessions/status", json={"session_ids": session_ids})
+
     def complete(self, session_id: str) -> dict:
         return self._call("POST", f"/api/v1/ingest/sessions/{session_id}/complete")
 

@@ -16,6 +16,7 @@ from docking_station.journal import Entry, Journal, now
 from docking_station.spool import Spool
 
 log = logging.getLogger(__name__)
+STATUS_BATCH = 500  # sessions per status request
 
 
 class TokenBucket:
@@ -169,8 +170,34 @@ class Uploader:
                     stop.wait(self.verify_poll)
         return self.outcome
 
+    def _settle_verifying(self, pending: list[Entry], problems: list[str]) -> list[Entry]:
+        """Ask once for every file the server is still hashing and settle those it finished.
+        Returns the entries that still need a step (files the server no longer knows included);
+        a failed verification is added to `problems`, so the next send backs off."""
+        waiting = [e.session_id for e in pending if e.state == "verifying" and e.session_id]
+        answers: dict[str, dict] = {}
+        for i in range(0, len(waiting), STATUS_BATCH):
+            answers.update((a["session_id"], a) for a in self.client.statuses(waiting[i:i + STATUS_BATCH]))
+        rest = []
+        for e in pending:
+            answer = answers.get(e.session_id) if e.state == "verifying" else None
+            if answer is None:
+                rest.append(e)
+            elif answer["status"] == "verified":
+                self._verified(e, answer["recording_id"])
+            elif answer["status"] == "failed":
+                self._spool_suspect(e, answer.get("reason") or "verification failed")
+                problems.append(f"{e.filename}: {answer.get('reason') or 'verification failed'}")
+            elif answer["status"] != "verifying":
+                rest.append(e)
+        return rest
+
     def _round(self, pending: list[Entry], stop: threading.Event) -> list[str]:
         errors: list[str] = []
+        try:
+            pending = self._settle_verifying(pending, errors)
+        except ServerError as exc:
+            return [f"asking how verification goes: {exc}"]
         # Files with the same content (same hash) go once per round; the others follow next round
         # and are answered "already verified".
         seen: set[str] = set()

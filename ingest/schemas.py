@@ -88,5 +88,18 @@ class UploadSessionOut(BaseModel):
     url_expires_in: int | None = None
 
 
+class StatusRequest(BaseModel):
+    session_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class UploadStatus(BaseModel):
+    """Where one upload stands: `open`, `verifying`, `verified` or `failed` (with the reason)."""
+
+    session_id: str
+    status: str
+    recording_id: int
+    reason: str | None = None
+
+
 class PartsRequest(BaseModel):
     part_numbers: list[int] = Field(max_length=10000)

@@ -28,7 +28,7 @@ from evidence.errors import Conflict, NotFound
 from evidence.models import (Device, Recording, RecordingStatus, SessionStatus, Station, UploadSession,
                              User)
 from evidence.timeutil import to_utc, utcnow
-from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut
+from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut, UploadStatus
 from ingest.validation import media_kind
 from storage.keys import original_key
 from storage.s3 import ObjectStore
@@ -186,6 +186,16 @@ def _own_session(session: Session, station: Station, session_id: str) -> UploadS
 def progress(session: Session, store: ObjectStore, station: Station, session_id: str) -> UploadSessionOut:
     """Which parts landed, with fresh URLs for the rest: how a station resumes after a crash."""
     return _session_out(store, _own_session(session, station, session_id), with_urls=True)
+
+
+def statuses(session: Session, station: Station, session_ids: list[str]) -> list[UploadStatus]:
+    """Many sessions in one answer: a dock waiting on hundreds of verifications asks once per round,
+    not once per file. Sessions of other stations, and unknown ids, are left out."""
+    rows = session.execute(select(UploadSession.id, UploadSession.status, UploadSession.recording_id,
+                                  UploadSession.failure_reason).where(
+        UploadSession.id.in_(set(session_ids)), UploadSession.station_id == station.id)).all()
+    return [UploadStatus(session_id=r.id, status=r.status, recording_id=r.recording_id, reason=r.failure_reason)
+            for r in rows]
 
 
 def part_urls(session: Session, store: ObjectStore, station: Station, session_id: str,

@@ -197,3 +197,25 @@ def test_another_station_cannot_hijack_an_open_upload(world, service, admin_toke
     assert err.value.status == 404
     client.close()
     other.close()
+
+
+def test_status_of_many_uploads_in_one_answer_shows_only_the_stations_own(world, service, admin_token, tmp_path):
+    client = StationClient(service.base_url, world.station_key)
+    sent, waiting = random_file(tmp_path / "sent.mp4", 1024 * 1024), random_file(tmp_path / "open.mp4", 1024 * 1024)
+    done = client.upload(sent, meta_for(sent))
+    opened = client.open_session(meta_for(waiting))
+    ids = [done.session_id, opened["session_id"], "no-such-session"]
+    answer = {a["session_id"]: a for a in client.statuses(ids)}
+    assert set(answer) == {done.session_id, opened["session_id"]}, "unknown ids are left out"
+    assert answer[done.session_id]["status"] == "verified"
+    assert answer[done.session_id]["recording_id"] == done.recording_id
+    assert answer[opened["session_id"]]["status"] == "open"
+    r = service.http.post("/api/v1/stations", headers={"Authorization": f"Bearer {admin_token}"},
+                          json={"name": "nosy dock"})
+    other = StationClient(service.base_url, r.json()["api_key"])
+    assert other.statuses(ids) == [], "another station learns nothing about these uploads"
+    r = service.http.post("/api/v1/ingest/sessions/status", json={"session_ids": ids},
+                          headers={"Authorization": f"Bearer {admin_token}"})
+    assert r.status_code == 403, "users, even admins, may not call station endpoints"
+    client.close()
+    other.close()

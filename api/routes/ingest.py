@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.deps import DB, IP, StationCaller, Store
 from ingest import service
-from ingest.schemas import PartsRequest, PartUrl, UploadRequest, UploadSessionOut
+from ingest.schemas import PartsRequest, PartUrl, StatusRequest, UploadRequest, UploadSessionOut, UploadStatus
 
 router = APIRouter(prefix="/api/v1/ingest", tags=["ingest (stations)"])
 log = logging.getLogger(__name__)
@@ -29,6 +29,12 @@ def open_session(body: UploadRequest, db: DB, store: Store, station: StationCall
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+@router.post("/sessions/status", response_model=list[UploadStatus],
+             summary="Where many of this station's uploads stand, in one answer (who: station)")
+def sessions_status(body: StatusRequest, db: DB, station: StationCaller) -> list[UploadStatus]:
+    return service.statuses(db, station, body.session_ids)
 
 
 @router.get("/sessions/{session_id}", response_model=UploadSessionOut,
