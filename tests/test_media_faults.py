@@ -122,3 +122,18 @@ def test_fixity_sweep_alerts_on_a_changed_original(world, service, store, tmp_pa
         alert = s.scalars(select(AuditEntry).where(AuditEntry.action == "fixity.mismatch",
                                                    AuditEntry.object_id == str(rec_id))).all()
     assert len(alert) == 1 and sha in alert[0].detail
+
+
+def test_local_copies_left_behind_are_pruned_and_fresh_ones_kept(service):
+    from workers import pipeline
+
+    old, fresh = hashlib.sha256(b"left behind").hexdigest(), hashlib.sha256(b"just verified").hexdigest()
+    for sha in (old, fresh):
+        path = pipeline.scratch_path(sha)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    two_days_ago = time.time() - pipeline.SCRATCH_MAX_AGE.total_seconds() - 60
+    os.utime(pipeline.scratch_path(old), (two_days_ago, two_days_ago))
+    assert pipeline.prune_scratch() >= 1
+    assert not pipeline.scratch_path(old).exists() and pipeline.scratch_path(fresh).exists()
+    pipeline.drop_local(fresh)

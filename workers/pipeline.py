@@ -13,10 +13,13 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from evidence import processing
 from evidence.config import get_settings
@@ -31,6 +34,7 @@ from workers.media.proxy import ProxyError, ProxySettings, make_proxy, plan
 log = logging.getLogger(__name__)
 CONTENT_TYPES = {"video": "video/mp4", "audio": "audio/mp4", "photo": "image/jpeg"}
 PROXY_NAMES = {"video": "proxy.mp4", "audio": "proxy.m4a", "photo": "preview.jpg"}
+SCRATCH_MAX_AGE = timedelta(days=2)  # a local copy older than this was left behind
 
 
 class FixityError(Exception):
@@ -72,6 +76,23 @@ def ensure_local(store: ObjectStore, key: str, sha256: str, version: str | None 
 
 def drop_local(sha256: str) -> None:
     scratch_path(sha256).unlink(missing_ok=True)
+
+
+def prune_scratch(max_age: timedelta = SCRATCH_MAX_AGE) -> int:
+    """Remove local copies nobody came back for (their media task ran on another machine, or the
+    recording was re-queued elsewhere); copies of recordings being processed stay. The original
+    is safe in object storage: a later task downloads it again."""
+    root = get_settings().resolved_scratch_dir()
+    cutoff = time.time() - max_age.total_seconds()
+    old = {p.name: p for p in root.glob("??/*") if len(p.name) == 64 and p.stat().st_mtime < cutoff}
+    if not old:
+        return 0
+    with session_scope() as s:
+        busy = set(s.scalars(select(Recording.sha256).where(
+            Recording.sha256.in_(old), Recording.processing_state == ProcessingState.processing.value)))
+    for sha in old.keys() - busy:
+        old[sha].unlink(missing_ok=True)
+    return len(old.keys() - busy)
 
 
 @contextmanager

@@ -120,6 +120,8 @@ def sweep_processing() -> int:
         queue_processing(rec_id, important, transcode=transcode)
     if todo:
         log.info("re-queued stalled processing", extra={"count": len(todo)})
+    if pruned := pipeline.prune_scratch():
+        log.info("removed local copies left behind", extra={"count": pruned})
     return len(todo)
 
 
