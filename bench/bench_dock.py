@@ -448,11 +448,26 @@ class Server:
             if ppid != self.proc.pid:
                 continue
             cmd = cmdline(pid)
-            name = ("seaweedfs" if "weed" in cmd.split(" ")[0] else "worker" if " worker" in cmd
+            queue = re.search(r" -Q (\S+)", cmd)
+            name = ("seaweedfs" if "weed" in cmd.split(" ")[0] else f"worker-{queue.group(1) if queue else 'all'}"
+                    if " worker" in cmd
                     else "scheduler" if " beat" in cmd else "api" if "uvicorn" in cmd else f"pid{pid}")
             snap[name] = snap.get(name, 0.0) + tree_cpu(pid, table)
         snap["serve"] = table[self.proc.pid][1]
         return snap
+
+    def settle(self, limit: float = 300) -> float:
+        """Wait until the server is idle (the media worker may still be probing the last run's
+        files), so that one run's leftovers do not slow the next. Returns seconds waited."""
+        t0 = time.monotonic()
+        before = sum(self.cpu_snapshot().values())
+        while time.monotonic() - t0 < limit:
+            time.sleep(2)
+            now_cpu = sum(self.cpu_snapshot().values())
+            if now_cpu - before < 0.2:
+                break
+            before = now_cpu
+        return time.monotonic() - t0
 
     def stop(self) -> None:
         if self.proc is None:
@@ -544,6 +559,7 @@ def run_dock(label: str, camera: Path, server: Server, work: Path, cache: Cache,
     envfile.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCK_")}
     total = sum(f.stat().st_size for f in files)
+    settled = server.settle()
     if files:
         cache.prepare(files)
     snap0, busy0, c0 = server.cpu_snapshot(), machine_busy(), children_cpu()
@@ -568,6 +584,7 @@ def run_dock(label: str, camera: Path, server: Server, work: Path, cache: Cache,
         tail = (work / f"dock-{label}.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"evidence-dock ingest ({label}) exited with {rc}:\n{tail}")
     res = {"label": label, "settings": {k: v for k, v in extra.items()}, "files": len(files), "bytes": total,
+           "waited_for_idle_server_s": round(settled, 1),
            "wall_s": wall, "cpu_s": cpu, "machine_busy_s": busy,
            "server_cpu_s": {k: snap1.get(k, 0) - snap0.get(k, 0) for k in snap1}}
     res["other_cpu_s"] = max(0.0, busy - cpu - sum(res["server_cpu_s"].values()))
@@ -604,6 +621,7 @@ def run_rclone(camera: Path, files: list[Path], server: Server, work: Path, cach
     env = rclone_env(server)
     logfile = work / "rclone.log"
     total = sum(f.stat().st_size for f in files)
+    server.settle()
     cache.prepare(files)
     snap0, busy0, c0 = server.cpu_snapshot(), machine_busy(), children_cpu()
     t0 = time.perf_counter()
