@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from evidence.db import session_scope
+from evidence.db import get_engine, session_scope
 from evidence.models import Device, Recording, User
 from tests.conftest import unique
 
@@ -266,6 +266,7 @@ def test_a_full_recompute_gives_the_same_numbers(scenario, service, admin_token,
     from evidence.coverage.service import recompute_all
 
     monkeypatch.setattr(coverage_service, "COPY_MIN_ROWS", 1)  # take the bulk COPY path even for a few rows
+    monkeypatch.setattr(coverage_service, "UNCHECKED_MIN_ROWS", 1)  # and the load without per-row key checks
 
     http, admin = service.http, {"Authorization": f"Bearer {admin_token}"}
     params = {"start_from": "2026-11-01T00:00:00", "page_size": 1000}
@@ -276,10 +277,31 @@ def test_a_full_recompute_gives_the_same_numbers(scenario, service, admin_token,
                                 sorted((o["police_id"], o["status"], o["covered_seconds"]) for o in e["officers"]))
                 for e in items if e["event_id"].startswith(scenario["tag"])}
 
-    before = snapshot()
+    def keys_and_indexes():
+        insp = inspect(get_engine())
+        return {t: (insp.get_foreign_keys(t), insp.get_indexes(t))
+                for t in ("event_coverage", "event_officer_coverage", "recording_event_links")}
+
+    before, schema = snapshot(), keys_and_indexes()
     with session_scope() as s:
         assert recompute_all(s) >= len(before)
     assert snapshot() == before
+    assert keys_and_indexes() == schema, "the keys and indexes dropped for the load are back as they were"
     links = http.get(f"/api/v1/events/{scenario['events']['6']['id']}/links", headers=admin).json()
     active = sorted(l["recording_id"] for l in links if l["source"] == "auto" and l["removed_at"] is None)
     assert active == scenario["events"]["6"]["recording_ids"], "auto-links are not duplicated by a rebuild"
+
+
+def test_the_bulk_sqlite_path_writes_and_reads_times_as_sqlalchemy_does():
+    from sqlalchemy.dialects import sqlite
+
+    from evidence.coverage.service import _sqlite_text, _ts_sqlite
+    from evidence.db import UTCDateTime
+
+    dialect = sqlite.dialect()
+    column_type = UTCDateTime().dialect_impl(dialect)
+    write, read = column_type.bind_processor(dialect), column_type.result_processor(dialect, None)
+    for value in (datetime(2026, 11, 28, 1, 30, tzinfo=timezone.utc), t("2026-11-28 09:30:00.123456"),
+                  datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)):
+        assert _sqlite_text(value) == write(value)
+        assert _ts_sqlite(write(value)) == read(write(value)).timestamp() == value.timestamp()

@@ -6,12 +6,12 @@ Times are seconds since the epoch (floats) here; callers convert.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from evidence.coverage.rules import Rule
 
 
-@dataclass(frozen=True)
-class Clip:
+class Clip(NamedTuple):  # a tuple: a full recompute makes one per recording
     recording_id: int
     device: str  # clips of one camera share a clock offset and merge into spans
     start: float
@@ -77,6 +77,9 @@ def best_shift(device_spans: list[tuple[float, float, list[int]]], lo: float, hi
     """
     if tol <= 0:
         return 0.0
+    full = hi - lo
+    if union_within([(s, e) for s, e, _ in device_spans], lo, hi) >= full:
+        return 0.0  # nothing beats covering it all unshifted (and ties prefer the smallest correction)
     candidates = {0.0, -tol, tol}
     for s, e, _ in device_spans:
         candidates.update((lo - s, hi - e, hi - s, lo - e))
@@ -87,6 +90,8 @@ def best_shift(device_spans: list[tuple[float, float, list[int]]], lo: float, hi
         cover = union_within([(s + d, e + d) for s, e, _ in device_spans], lo, hi)
         if cover > best_cover + 1e-9:
             best, best_cover = d, cover
+            if cover >= full:
+                break  # no later candidate can cover more
     return best
 
 
@@ -112,14 +117,19 @@ def evaluate(start: float, end: float | None, clips_by_officer: dict[str, list[C
     all_spans: list[tuple[float, float, list[int]]] = []
     contributing: list[Clip] = []
     for police_id, clips in clips_by_officer.items():
-        sp = [s for s in shifted_spans(clips, lo, hi, rule) if s[1] > lo and s[0] < hi]
-        covered = union_within([(s, e) for s, e, _ in sp], lo, hi)
-        ids = sorted({i for _, _, group in sp for i in group})
+        if clips:
+            sp = [s for s in shifted_spans(clips, lo, hi, rule) if s[1] > lo and s[0] < hi]
+            covered = union_within([(s, e) for s, e, _ in sp], lo, hi)
+            ids = sorted({i for _, _, group in sp for i in group})
+        else:  # the numbers the lines above give for no clips, without the work
+            sp, covered, ids = [], 0.0, []
         officers[police_id] = OfficerResult(_status(covered, covered / length, rule, now < deadline), round(covered),
                                             round(covered / length, 4), ids)
         all_spans.extend(sp)
-        contributing.extend(c for c in clips if c.recording_id in ids)
-    covered = union_within([(s, e) for s, e, _ in all_spans], lo, hi)
+        in_ids = set(ids)
+        contributing.extend(c for c in clips if c.recording_id in in_ids)
+    if len(clips_by_officer) != 1:  # with one officer, `covered` is already the union of these spans
+        covered = union_within([(s, e) for s, e, _ in all_spans], lo, hi)
     ratio = covered / length
     status = _status(covered, ratio, rule, now < deadline)
     late = any(c.uploaded is not None and c.uploaded > c.end + rule.upload_deadline_hours * 3600
