@@ -17,7 +17,7 @@ One run:
 3. A whole dock session on set B: starts `evidence serve` (SeaweedFS, SQLite, embedded broker,
    worker, API) on free ports in the run folder, registers a station over HTTP, then times
    `evidence-dock ingest <set B> -c dock.env` from start to exit (stage 1 + stage 2 + server-side
-   verification) with the default settings and with DOCK_FILE_CONCURRENCY=4, against
+   verification) with the default settings and with 8 files and 8 parts in flight, against
    `rclone copy --transfers 4` of the same folder to the same SeaweedFS. Between the two agent
    runs the first 64 bytes of every file are rewritten, so the server cannot answer
    "already verified".
@@ -663,7 +663,8 @@ def run_session(files: list[Path], camera: Path, work: Path, cache: Cache, waits
         snap1 = server.cpu_snapshot()
         results["server_idle_cpu_per_s"] = {k: (snap1.get(k, 0) - snap0.get(k, 0)) / 10 for k in snap1}
         runs = []
-        for label, extra in (("default", {}), ("file-concurrency-4", {"DOCK_FILE_CONCURRENCY": "4"})):
+        for label, extra in (("default", {}), ("8-files-8-parts", {"DOCK_FILE_CONCURRENCY": "8",
+                                                              "DOCK_PART_CONCURRENCY": "8"})):
             if runs:
                 touch_contents(files)  # new hashes: the server must not answer "already verified"
             log(f"timing evidence-dock ingest ({label}) of {len(files)} files")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,8 @@ class StationClient:
                                 timeout=timeout)
         self.storage = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency * 2))
         self.concurrency = concurrency
+        # PUTs in flight across all files: a big file uses them for its parts, small files one each.
+        self._streams = threading.BoundedSemaphore(concurrency)
         self.retries = retries
         self.throttle = throttle  # called with a part's size before it is sent (bandwidth cap)
 
@@ -94,6 +97,10 @@ class StationClient:
 
     def put_part(self, path: Path, part_size: int, part_number: int, url: str) -> int:
         """PUT one part straight to object storage, with retries and backoff."""
+        with self._streams:
+            return self._put_part(path, part_size, part_number, url)
+
+    def _put_part(self, path: Path, part_size: int, part_number: int, url: str) -> int:
         offset = (part_number - 1) * part_size
         with open(path, "rb", buffering=0) as fh:
             data = os.pread(fh.fileno(), part_size, offset)

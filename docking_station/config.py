@@ -28,8 +28,9 @@ class AgentSettings(BaseSettings):
     device_info_files: list[str] = Field(default_factory=lambda: ["DEVICE_INFO.json", "device_info.json", "DeviceInfo.json"],
                                          description="Device-info JSON files looked for at a camera's root.")
     camera_concurrency: int = Field(2, ge=1, le=16, description="Cameras copied to the spool at the same time.")
-    file_concurrency: int = Field(2, ge=1, le=16, description="Files uploaded at the same time.")
-    part_concurrency: int = Field(4, ge=1, le=32, description="Parts of one file uploaded at the same time.")
+    file_concurrency: int = Field(4, ge=1, le=16, description="Files uploaded at the same time.")
+    part_concurrency: int = Field(4, ge=1, le=32, description="Parts uploaded at the same time, across all files "
+                                                              "(one big file's parts, or several small files).")
     bandwidth_mbps: float = Field(0, ge=0, description="Upload cap in megabits per second (0: no cap).")
     copy_mbps: float = Field(0, ge=0, description="Cap on reading from cameras in megabytes per second (0: none), to leave disk bandwidth for other work.")
     poll_seconds: float = Field(2.0, gt=0, description="How often mount roots are checked for cameras.")

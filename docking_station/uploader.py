@@ -17,6 +17,7 @@ from docking_station.spool import Spool
 
 log = logging.getLogger(__name__)
 STATUS_BATCH = 500  # sessions per status request
+ROUND_FILES_PER_SLOT = 4  # a round steps at most this many files per file slot
 
 
 class TokenBucket:
@@ -156,7 +157,7 @@ class Uploader:
             pending = self.journal.pending_uploads()
             if not pending or (deadline and time.monotonic() > deadline):
                 break
-            errors = self._round(pending, stop)
+            errors, stepped = self._round(pending, stop)
             if errors:
                 self.last_error = errors[-1]
                 log.warning("upload round had %d problem(s), next try in %.0fs: %s", len(errors), backoff, errors[-1])
@@ -164,9 +165,9 @@ class Uploader:
                 backoff = min(backoff * 2, 30.0)
             else:
                 backoff = 1.0
-                if not until_verified:
-                    break
-                if all(self.journal.get(e.id).state == "verifying" for e in pending):
+                if not stepped:  # everything left is being verified by the server
+                    if not until_verified:
+                        break
                     stop.wait(self.verify_poll)
         return self.outcome
 
@@ -192,16 +193,20 @@ class Uploader:
                 rest.append(e)
         return rest
 
-    def _round(self, pending: list[Entry], stop: threading.Event) -> list[str]:
+    def _round(self, pending: list[Entry], stop: threading.Event) -> tuple[list[str], int]:
+        """Settle what the server finished verifying, then step a few files (a short round, so
+        verified files are seen, and wiped, soon). Returns (problems, files stepped)."""
         errors: list[str] = []
         try:
             pending = self._settle_verifying(pending, errors)
         except ServerError as exc:
-            return [f"asking how verification goes: {exc}"]
+            return [f"asking how verification goes: {exc}"], 0
         # Files with the same content (same hash) go once per round; the others follow next round
         # and are answered "already verified".
         seen: set[str] = set()
         queue = [e for e in pending if not (e.sha256 in seen or seen.add(e.sha256))]
+        queue = queue[:self.file_concurrency * ROUND_FILES_PER_SLOT]
+        stepped = len(queue)
         lock = threading.Lock()
 
         def worker():
@@ -237,7 +242,7 @@ class Uploader:
             t.start()
         for t in threads:
             t.join()
-        return errors
+        return errors, stepped
 
     def _refused(self, e: Entry, exc: ServerError) -> None:
         detail = exc.detail
