@@ -11,10 +11,10 @@ import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
 from evidence.config import get_settings
@@ -69,25 +69,35 @@ def _filtered(session: Session, user: User, f: EventFilter) -> Select:
     return q
 
 
+EVENT_FIELDS = [EnforcementEvent.id, EnforcementEvent.event_id, EnforcementEvent.event_type, EnforcementEvent.police_ids,
+                EnforcementEvent.started_at, EnforcementEvent.ended_at, EnforcementEvent.location,
+                EnforcementEvent.case_no, EnforcementEvent.roadside, EnforcementEvent.unit_id, EventCoverage.status,
+                EventCoverage.window_start, EventCoverage.window_end, EventCoverage.window_seconds,
+                EventCoverage.covered_seconds, EventCoverage.ratio, EventCoverage.late_upload, EventCoverage.deadline_at,
+                EventCoverage.recording_ids]
+OFFICER_FIELDS = [EventOfficerCoverage.police_id, EventOfficerCoverage.status, EventOfficerCoverage.covered_seconds,
+                  EventOfficerCoverage.ratio, EventOfficerCoverage.recording_ids]
+
+
 def event_rows(session: Session, user: User, f: EventFilter, limit: int | None = None, offset: int = 0) -> list[dict]:
-    q = _filtered(session, user, f).order_by(EnforcementEvent.started_at, EnforcementEvent.id).offset(offset)
+    """Events with their coverage and officers, as plain rows (ORM objects cost seconds for a month)."""
+    q = _filtered(session, user, f).with_only_columns(*EVENT_FIELDS).order_by(
+        EnforcementEvent.started_at, EnforcementEvent.id).offset(offset)
     if limit:
         q = q.limit(limit)
-    pairs = session.execute(q).all()
+    events = [r._asdict() for r in session.execute(q)]
     officers = defaultdict(list)
-    ids = [e.id for e, _ in pairs]
+    ids = [e["id"] for e in events]
     for i in range(0, len(ids), 5000):
-        for o in session.scalars(select(EventOfficerCoverage).where(EventOfficerCoverage.event_id.in_(ids[i:i + 5000]))):
-            officers[o.event_id].append({"police_id": o.police_id, "status": o.status, "covered_seconds": o.covered_seconds,
-                                         "ratio": o.ratio, "recording_ids": json.loads(o.recording_ids)})
-    return [{
-        "id": e.id, "event_id": e.event_id, "event_type": e.event_type, "police_ids": e.police_ids,
-        "started_at": e.started_at, "ended_at": e.ended_at, "location": e.location, "case_no": e.case_no,
-        "roadside": e.roadside, "unit_id": e.unit_id, "status": c.status, "window_start": c.window_start,
-        "window_end": c.window_end, "window_seconds": c.window_seconds, "covered_seconds": c.covered_seconds,
-        "ratio": c.ratio, "late_upload": c.late_upload, "deadline_at": c.deadline_at,
-        "recording_ids": json.loads(c.recording_ids), "officers": officers[e.id],
-    } for e, c in pairs]
+        for event_id, *o in session.execute(select(EventOfficerCoverage.event_id, *OFFICER_FIELDS).where(
+                EventOfficerCoverage.event_id.in_(ids[i:i + 5000]))):
+            o = dict(zip(("police_id", "status", "covered_seconds", "ratio", "recording_ids"), o))
+            o["recording_ids"] = json.loads(o["recording_ids"])
+            officers[event_id].append(o)
+    for e in events:
+        e["recording_ids"] = json.loads(e["recording_ids"])
+        e["officers"] = officers[e["id"]]
+    return events
 
 
 def _period_key(when: datetime, group: str, tz: ZoneInfo) -> str:
@@ -101,36 +111,43 @@ def _period_key(when: datetime, group: str, tz: ZoneInfo) -> str:
 
 
 def summary(session: Session, user: User, group_by: str, f: EventFilter) -> list[dict]:
-    """Counts per group; activation rate = covered ÷ events no longer pending."""
+    """Counts per group; activation rate = covered ÷ events no longer pending.
+
+    The database counts events per (group, status, late upload); Python only names and sorts the
+    groups. Periods are counted per UTC minute and then put in the unit's day, week or month: a
+    zone changes its offset only at whole minutes, so every event of a minute lands alike."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPS)}")
     tz = ZoneInfo(get_settings().timezone)
-    q = _filtered(session, user, f).with_only_columns(
-        EnforcementEvent.id, EnforcementEvent.event_type, EnforcementEvent.unit_id, EnforcementEvent.started_at,
-        EventCoverage.status, EventCoverage.late_upload)
-    groups: dict[str, dict] = {}
-
-    def bump(key: str, status: str, late: bool) -> None:
-        g = groups.setdefault(key, {"group": key, "events": 0, **{s: 0 for s in STATUSES}, "late_uploads": 0})
-        g["events"] += 1
-        g[status] += 1
-        g["late_uploads"] += int(late)
-
-    rows = session.execute(q).all()
-    if group_by == "officer":
-        status_by_event = {r.id: r for r in rows}
-        ids = list(status_by_event)
-        for i in range(0, len(ids), 5000):
-            for o in session.execute(select(EventOfficerCoverage.event_id, EventOfficerCoverage.police_id,
-                                            EventOfficerCoverage.status).where(
-                    EventOfficerCoverage.event_id.in_(ids[i:i + 5000]))):
-                bump(o.police_id, o.status, status_by_event[o.event_id].late_upload)
+    q = _filtered(session, user, f)
+    status = EventCoverage.status
+    if group_by == "officer":  # each officer of an event counts the event, with that officer's status
+        q, key, status = (q.join(EventOfficerCoverage, EventOfficerCoverage.event_id == EnforcementEvent.id),
+                          EventOfficerCoverage.police_id, EventOfficerCoverage.status)
+    elif group_by == "unit":
+        key = EnforcementEvent.unit_id
+    elif group_by == "type":
+        key = EnforcementEvent.event_type
+    elif session.get_bind().dialect.name == "sqlite":  # UTCDateTime's text there: 'YYYY-MM-DD HH:MM:SS.ffffff'
+        key = func.substr(EnforcementEvent.started_at, 1, 16, type_=String)
     else:
-        units = {u.id: u.code for u in session.scalars(select(Unit))} if group_by == "unit" else {}
-        for r in rows:
-            key = (units.get(r.unit_id, "(none)") if group_by == "unit" else r.event_type if group_by == "type"
-                   else _period_key(r.started_at, group_by, tz))
-            bump(key, r.status, r.late_upload)
+        key = func.date_trunc("minute", func.timezone("UTC", EnforcementEvent.started_at), type_=DateTime)
+    q = q.with_only_columns(key, status, EventCoverage.late_upload, func.count()).group_by(
+        key, status, EventCoverage.late_upload)
+    units = {u.id: u.code for u in session.scalars(select(Unit))} if group_by == "unit" else {}
+    groups: dict[str, dict] = {}
+    for value, status_, late, n in session.execute(q):
+        if group_by == "unit":
+            value = units.get(value, "(none)")
+        elif group_by not in ("officer", "type"):
+            minute = datetime.fromisoformat(value) if isinstance(value, str) else value
+            value = _period_key(minute.replace(tzinfo=timezone.utc), group_by, tz)
+        g = groups.get(value)
+        if g is None:
+            g = groups[value] = {"group": value, "events": 0, **{s: 0 for s in STATUSES}, "late_uploads": 0}
+        g["events"] += n
+        g[status_] += n
+        g["late_uploads"] += n if late else 0
     for g in groups.values():
         settled = g["events"] - g["pending"]
         g["activation_rate"] = round(g["covered"] / settled, 4) if settled else None

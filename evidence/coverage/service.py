@@ -60,7 +60,7 @@ def _sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
     v = value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
-    return f"{v.year:04d}-{v.month:02d}-{v.day:02d} {v.hour:02d}:{v.minute:02d}:{v.second:02d}.{v.microsecond:06d}"
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
 
 
 def _id_list(ids: list[int]) -> str:
