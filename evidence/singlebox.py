@@ -27,7 +27,7 @@ from evidence.models import Role, User
 from storage.seaweedfs import SeaweedFS
 
 console = Console()
-MEDIA_NICE = 10  # media and transcode workers yield the CPU to verification, the API and storage
+MEDIA_NICE = 19  # media and transcode workers take what CPU verification, the API and storage leave
 
 
 def ensure_first_admin(data_dir: Path) -> tuple[str, str] | None:
@@ -92,7 +92,7 @@ def serve(with_worker: bool = True) -> int:
             # Verification has its own worker; media work and transcodes run in theirs at a lower CPU
             # priority, so neither a dock session's thumbnails nor a transcode backlog delays it.
             children.append(("worker (fast)", subprocess.Popen(
-                [*celery, "worker", "-Q", "fast", "-n", "fast@%h", "--concurrency", "2", *level],
+                [*celery, "worker", "-Q", "fast", "-n", "fast@%h", "--concurrency", "4", *level],
                 env=env, start_new_session=True)))
             for queue in ("media", "transcode"):
                 children.append((f"worker ({queue})", subprocess.Popen(
