@@ -69,12 +69,12 @@ def _filtered(session: Session, user: User, f: EventFilter) -> Select:
     return q
 
 
-EVENT_FIELDS = [EnforcementEvent.id, EnforcementEvent.event_id, EnforcementEvent.event_type, EnforcementEvent.police_ids,
-                EnforcementEvent.started_at, EnforcementEvent.ended_at, EnforcementEvent.location,
-                EnforcementEvent.case_no, EnforcementEvent.roadside, EnforcementEvent.unit_id, EventCoverage.status,
-                EventCoverage.window_start, EventCoverage.window_end, EventCoverage.window_seconds,
-                EventCoverage.covered_seconds, EventCoverage.ratio, EventCoverage.late_upload, EventCoverage.deadline_at,
-                EventCoverage.recording_ids]
+EVENT_FIELDS = [EnforcementEvent.id, EnforcementEvent.event_id, EnforcementEvent.event_type,
+                EnforcementEvent.police_ids, EnforcementEvent.started_at, EnforcementEvent.ended_at,
+                EnforcementEvent.location, EnforcementEvent.case_no, EnforcementEvent.roadside, EnforcementEvent.unit_id,
+                EventCoverage.status, EventCoverage.window_start, EventCoverage.window_end, EventCoverage.window_seconds,
+                EventCoverage.covered_seconds, EventCoverage.ratio, EventCoverage.late_upload,
+                EventCoverage.deadline_at, EventCoverage.recording_ids]
 OFFICER_FIELDS = [EventOfficerCoverage.police_id, EventOfficerCoverage.status, EventOfficerCoverage.covered_seconds,
                   EventOfficerCoverage.ratio, EventOfficerCoverage.recording_ids]
 

@@ -30,7 +30,7 @@ from evidence.timeutil import utcnow
 BATCH = 5000
 _EPOCH = datetime(1970, 1, 1)
 COPY_MIN_ROWS = 1000  # below this, plain INSERTs are as quick as COPY
-UNCHECKED_MIN_ROWS = 50_000  # PostgreSQL: from this many rows, load without per-row key checks (_unchecked)
+UNCHECKED_MIN_ROWS = 50_000  # from this many rows recompute_all loads a table the quick way (_unchecked)
 LOCK_WAIT = "2s"  # how long _unchecked waits for its table locks before loading with the checks
 COVERAGE_COLUMNS = ["event_id", "status", "window_start", "window_end", "window_seconds", "covered_seconds", "ratio",
                     "late_upload", "deadline_at", "recording_ids", "computed_at"]
@@ -43,7 +43,7 @@ def _ts(value: datetime | None) -> float | None:
 
 
 def _epoch(value: float | None) -> float | None:
-    return value
+    return value  # _ts of times PostgreSQL already sent as epoch seconds (_fetch)
 
 
 def _ts_sqlite(value: str | None) -> float | None:
@@ -159,7 +159,7 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
 
 def recompute_all(session: Session, now: datetime | None = None) -> int:
     """Every event at once (rebuilds, benchmarks): one read of each table straight from the driver,
-    and bulk writes; on PostgreSQL without per-row key checks (_unchecked)."""
+    and bulk writes without per-row index updates and, on PostgreSQL, key checks (_unchecked)."""
     all_rules, now = rules(), now or utcnow()
     rows, ts = _fetch(session, _recording_query())
     index = ClipIndex(rows, ts)
@@ -271,8 +271,9 @@ def _bulk_insert(session: Session, table, columns: list[str], rows: list[tuple])
     if dialect == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         types = dict(session.execute(text("SELECT attname, atttypid FROM pg_attribute WHERE attrelid = "
                                           "CAST(:table AS regclass)"), {"table": table.name}).all())
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types([types[c] for c in columns])  # binary: a fifth of text COPY's time in Python
+        sql = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"  # a fifth of text COPY's time
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            copy.set_types([types[c] for c in columns])
             for row in rows:
                 copy.write_row(row)
     elif dialect == "sqlite":
@@ -321,7 +322,7 @@ def _unchecked(session: Session, tables: list[str]):
             {"tables": tables}).all()
         before = conn.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar()
         try:
-            with session.begin_nested():
+            with conn.begin_nested():
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
                 for drop, _ in ddl:
                     conn.exec_driver_sql(drop)
