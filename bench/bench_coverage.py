@@ -446,10 +446,11 @@ def measure_incremental(m: Month) -> dict:
 
 PROFILE_FUNCS = [("service.py", "recompute_all"), ("service.py", "__init__"), ("service.py", "_store"),
                  ("service.py", "_compute"), ("service.py", "_bulk_insert"), ("service.py", "_apply_links"),
-                 ("service.py", "_load_batch"), ("_copy.py", "finish"), ("_copy.py", "write_row"),
+                 ("service.py", "_load_batch"), ("service.py", "_fetch"), ("service.py", "_unchecked"),
+                 ("_copy.py", "finish"), ("_copy.py", "write_row"),
                  ("psycopg/connection.py", "wait"), ("sqlite3.Cursor", "executemany"),
                  ("service.py", "around"), ("engine.py", "evaluate"), ("engine.py", "best_shift"),
-                 ("service.py", "_sync_auto_links"), ("session.py", "commit"), ("session.py", "scalars"),
+                 ("session.py", "commit"), ("session.py", "scalars"),
                  ("session.py", "execute"), ("cursor.py", "execute"), ("cursor.py", "executemany"),
                  ("cursor.py", "fetchall"), ("result.py", "all"), ("json/__init__.py", "dumps")]
 
