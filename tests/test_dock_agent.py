@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,26 @@ def test_missing_key_or_folder_is_a_clear_error(tmp_path):
     env.write_text(f"DOCK_SPOOL_DIR={tmp_path / 'spool'}\nDOCK_STATION_KEY=x\n")
     r = dock("ingest", str(tmp_path / "nope"), env_file=env)
     assert r.returncode == 2 and "not a folder" in r.stdout
+
+
+def test_uploads_start_while_a_slow_camera_is_still_copying(world, service, tmp_path):
+    """On a USB 2.0 camera stage 1 takes minutes: the first files are verified on the server
+    before the last one has even reached the spool."""
+    serial, officer = unique("CAMS").upper(), world.users["officer_a"][0]
+    camera = tmp_path / "camera"
+    camera.mkdir()
+    shas = []
+    for i in range(8):
+        data = os.urandom(1_000_000)
+        (camera / f"{serial}_{officer}_20261128100{i}00_{i + 1:04d}.mp4").write_bytes(data)
+        shas.append(hashlib.sha256(data).hexdigest())
+    env = write_dock_env(tmp_path / "dock.env", service.base_url, world.station_key, tmp_path / "spool",
+                         copy_mbps=1)  # ~8 s of stage 1
+    result = dock("ingest", str(camera), env_file=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with sqlite3.connect(tmp_path / "spool" / "journal.sqlite3") as journal:
+        last_spooled = max(datetime.fromisoformat(r[0]) for r in journal.execute("SELECT spooled_at FROM files"))
+    recs = recordings_by_sha(shas)
+    assert len(recs) == 8 and all(r.status == "verified" for r in recs.values())
+    first_verified = min(r.verified_at for r in recs.values())
+    assert first_verified < last_spooled, "uploading waited for the whole camera to be copied"
