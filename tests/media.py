@@ -53,7 +53,7 @@ def jpeg(out: Path, seed: int = 0) -> Path:
 
 
 def _jpeg(out: Path, seed: int) -> Path:
-    return _ffmpeg(["-f", "lavfi", "-i", f"testsrc2=size=640x480:rate=1:duration=1",
+    return _ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=640x480:rate=1:duration=1",
                     "-vf", f"hue=h={seed * 17}",
                     "-frames:v", "1", "-q:v", "3"], out)
 

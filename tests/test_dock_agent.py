@@ -7,9 +7,7 @@ import os
 import shutil
 import sqlite3
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from evidence.db import session_scope

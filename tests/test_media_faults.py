@@ -17,7 +17,7 @@ from evidence.db import session_scope
 from evidence.models import AuditEntry, Recording
 from storage.keys import original_key
 from tests import media
-from tests.conftest import start_worker, stop_process, unique
+from tests.conftest import start_worker, unique
 from tests.helpers import meta_for, random_file
 from tests.test_media import wait_processed
 

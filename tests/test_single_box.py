@@ -13,7 +13,6 @@ import httpx
 
 from docking_station.client import StationClient
 from storage.seaweedfs import free_port
-from tests.conftest import ROOT
 from tests.helpers import meta_for, random_file
 
 

@@ -13,7 +13,6 @@ import os
 import socket
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 

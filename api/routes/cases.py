@@ -26,7 +26,7 @@ from evidence.cases.models import AccessRequest, Case, CaseStageChange, Retentio
 from evidence.catalog import get_visible, user_actor
 from evidence.db import session_scope
 from evidence.errors import Forbidden, NotFound
-from evidence.models import Recording, Role, User
+from evidence.models import Role, User
 from storage.factory import get_store
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
