@@ -64,6 +64,7 @@ from evidence.coverage.rules import DEFAULT_MINUTES  # noqa: E402
 from evidence.migrate import upgrade  # noqa: E402
 from evidence.models import Device, Recording, Unit, User  # noqa: E402
 
+from _common import CLK_TCK, cmdline, descendants, log, machine_busy, proc_table  # noqa: E402
 from _coverage_month import (EO_COLS, EVENT_COLS, REC_COLS, TZ, Month, generate,  # noqa: E402  (bench/ is on sys.path)
                             recording_rows)
 
@@ -74,44 +75,13 @@ OTHER_BENCH = re.compile(r"bench_(ingest|dock|media)|bench_(?!coverage)[A-Za-z0-
 PG_ADMIN_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
-
-
 # -- fairness -----------------------------------------------------------------------------------
 # Other benchmarks wait for each other too (bench_dock waits while any bench/bench_*.py runs), so
 # a benchmark that is present but idle is taken to be waiting for us and is not waited for.
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_table() -> dict[int, tuple[int, float, float]]:
-    """pid -> (ppid, own CPU seconds + waited children's, start time in s since boot)."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                f = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[int(entry)] = (int(f[1]), sum(int(x) for x in f[11:15]) / CLK_TCK, int(f[19]) / CLK_TCK)
-    return out
-
-
 def other_bench_pids() -> list[int]:
     """Processes of the other benchmarks, read from /proc (like pgrep -f, with the wider pattern)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    cmd = fh.read().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if OTHER_BENCH.search(cmd):
-                out.append(int(entry))
-    return out
+    me = os.getpid()
+    return [int(e) for e in os.listdir("/proc") if e.isdigit() and int(e) != me and OTHER_BENCH.search(cmdline(int(e)))]
 
 
 def other_bench_cpu() -> dict[int, float]:
@@ -119,22 +89,8 @@ def other_bench_cpu() -> dict[int, float]:
     roots = other_bench_pids()
     if not roots:
         return {}
-    table = _proc_table()
-    children: dict[int, list[int]] = {}
-    for pid, (ppid, _cpu, _st) in table.items():
-        children.setdefault(ppid, []).append(pid)
-    out, todo = {}, list(roots)
-    while todo:
-        pid = todo.pop()
-        if pid in table and pid not in out:
-            out[pid] = table[pid][1]
-            todo.extend(children.get(pid, ()))
-    return out
-
-
-def _uptime() -> float:
-    with open("/proc/uptime") as fh:
-        return float(fh.read().split()[0])
+    table = proc_table()
+    return {pid: table[pid][1] for root in roots for pid in (root, *descendants(root, table)) if pid in table}
 
 
 # The rest of the machine: engineers run tests and tools on it too. CPU used by anything but this
@@ -147,13 +103,6 @@ CURRENT_DB: str | None = None  # name of this run's PostgreSQL database
 PG_AUX = ("walwriter", "checkpointer", "background writer", "autovacuum", "logical replication")
 
 
-def _busy_seconds() -> float:
-    with open("/proc/stat") as fh:
-        f = [int(x) for x in fh.readline().split()[1:9]]
-    user, nice, system, _idle, _iowait, irq, softirq, steal = f
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
 def _own_pg_seconds() -> float:
     """CPU of the PostgreSQL backends of this run's database and of the server's own helpers."""
     if CURRENT_DB is None:
@@ -162,11 +111,10 @@ def _own_pg_seconds() -> float:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
+        cmd = cmdline(int(entry))
+        if not cmd.startswith("postgres:") or not (CURRENT_DB in cmd or any(a in cmd for a in PG_AUX)):
+            continue
         try:
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmd = fh.read().decode(errors="replace")
-            if not cmd.startswith("postgres:") or not (CURRENT_DB in cmd or any(a in cmd for a in PG_AUX)):
-                continue
             with open(f"/proc/{entry}/stat") as fh:
                 f = fh.read().rsplit(")", 1)[1].split()
         except OSError:
@@ -178,7 +126,7 @@ def _own_pg_seconds() -> float:
 def _sample() -> tuple[float, float, float, float]:
     r = resource.getrusage(resource.RUSAGE_SELF)
     c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (_busy_seconds(), r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime, _own_pg_seconds(),
+    return (machine_busy(), r.ru_utime + r.ru_stime + c.ru_utime + c.ru_stime, _own_pg_seconds(),
             sum(other_bench_cpu().values()))
 
 

@@ -56,7 +56,8 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 
 from docking_station.spool import Spool  # noqa: E402
-from _common import CLK_TCK, children_cpu, log, machine_busy  # noqa: E402  (bench/ is on sys.path)
+from _common import (CLK_TCK, children_cpu, cmdline, descendants, log, machine_busy,  # noqa: E402  (bench/ is on sys.path)
+                     proc_table, tree_cpu)
 from storage.seaweedfs import free_port  # noqa: E402
 
 MiB = 1024 * 1024
@@ -68,8 +69,6 @@ POLICE_ID = "010203"
 GOALS = {"stage1_ours_vs_cp": 0.9, "session_ours_vs_rclone": 0.8}
 
 
-
-
 # -- CPU accounting -----------------------------------------------------------------------------
 def own_cpu() -> float:
     """CPU seconds of this process, all threads (Spool.copy_in copies in one and hashes in another;
@@ -78,56 +77,9 @@ def own_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-
-
-
-
 def machine_iowait() -> float:
     with open("/proc/stat") as fh:
         return int(fh.readline().split()[5]) / CLK_TCK
-
-
-def _proc_table() -> dict[int, tuple[int, float, int]]:
-    """pid -> (ppid, CPU seconds incl. reaped children, start time in ticks)."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                data = fh.read()
-        except OSError:
-            continue
-        rest = data[data.rindex(")") + 2:].split()  # rest[0] is field 3 (state)
-        ticks = int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])
-        table[int(entry)] = (int(rest[1]), ticks / CLK_TCK, int(rest[19]))
-    return table
-
-
-def descendants(root: int, table=None) -> dict[int, int]:
-    """pid -> start time of every live descendant of `root` (not root itself)."""
-    table = table or _proc_table()
-    kids: dict[int, list[int]] = {}
-    for pid, (ppid, _, _) in table.items():
-        kids.setdefault(ppid, []).append(pid)
-    found, todo = {}, list(kids.get(root, []))
-    while todo:
-        pid = todo.pop()
-        found[pid] = table[pid][2]
-        todo.extend(kids.get(pid, []))
-    return found
-
-
-def tree_cpu(root: int, table) -> float:
-    return (table[root][1] if root in table else 0.0) + sum(table[p][1] for p in descendants(root, table) if p in table)
-
-
-def cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
 
 
 # -- fairness: the other benchmark, the page cache ----------------------------------------------
@@ -218,10 +170,10 @@ def measured(phase: str, waits: list, fn, before_retry=None, attempts: int = 3, 
     `other_limit` × its wall time, or the CPU probe slower than 75% of the best seen."""
     for attempt in range(1, attempts + 1):
         wait_for_other_bench(waits, phase if attempt == 1 else f"{phase} (try {attempt})")
-        p0, table0 = cpu_probe(), _proc_table()
+        p0, table0 = cpu_probe(), proc_table()
         with OtherBenchWatch() as watch:
             res = fn()
-        table1, p1 = _proc_table(), cpu_probe()
+        table1, p1 = proc_table(), cpu_probe()
         _PROBE["best"] = max(_PROBE["best"], p0, p1)
         res["tries"] = attempt
         res["cpu_probe_mb_s"] = [round(p0), round(p1)]
@@ -440,7 +392,7 @@ class Server:
 
     def cpu_snapshot(self) -> dict[str, float]:
         """CPU seconds of each direct child of `evidence serve` (with its own children), and of serve itself."""
-        table = _proc_table()
+        table = proc_table()
         snap = {}
         if not self.proc or self.proc.pid not in table:
             return snap
@@ -483,7 +435,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         # Whatever it started and left behind: stop it by pid (only if it is the same process).
-        table = _proc_table()
+        table = proc_table()
         left = [pid for pid, started in self.known.items() if pid in table and table[pid][2] == started]
         for sig in (signal.SIGTERM, signal.SIGKILL):
             for pid in left:
@@ -494,7 +446,7 @@ class Server:
             if not left:
                 break
             time.sleep(3)
-            table = _proc_table()
+            table = proc_table()
             left = [pid for pid in left if pid in table and table[pid][2] == self.known[pid]]
         if left:
             log(f"  processes still alive after SIGKILL: {left}")

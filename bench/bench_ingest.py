@@ -50,7 +50,7 @@ import httpx  # noqa: E402
 
 from docking_station.client import StationClient, sha256_file  # noqa: E402
 from storage.s3 import ObjectStore  # noqa: E402
-from _common import CLK_TCK, children_cpu, log, machine_busy  # noqa: E402  (bench/ is on sys.path)
+from _common import children_cpu, log, machine_busy, proc_table, tree_cpu  # noqa: E402  (bench/ is on sys.path)
 from storage.seaweedfs import SeaweedFS, free_port  # noqa: E402
 
 MiB = 1024 * 1024
@@ -62,48 +62,11 @@ ORIGINALS_BUCKET = "evidence-originals"
 GOALS = {"ours_vs_boto3": 1.0, "ours_vs_rclone": 0.9, "small_overhead_ms": 50.0}
 
 
-
-
 # -- CPU accounting -----------------------------------------------------------------------------
 def self_cpu() -> float:
     """CPU seconds of this process, all threads (in-process clients)."""
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
-
-
-
-
-
-
-def _proc_table() -> dict[int, tuple[int, float]]:
-    """pid -> (ppid, utime+stime+cutime+cstime in seconds) for every live process."""
-    table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                data = fh.read()
-        except OSError:
-            continue
-        rest = data[data.rindex(")") + 2:].split()  # rest[0] is field 3 (state)
-        ticks = int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])
-        table[int(entry)] = (int(rest[1]), ticks / CLK_TCK)
-    return table
-
-
-def tree_cpu(root: int, table: dict[int, tuple[int, float]]) -> float:
-    """CPU seconds of a process and all its live descendants (reaped ones are in cutime)."""
-    kids: dict[int, list[int]] = {}
-    for pid, (ppid, _) in table.items():
-        kids.setdefault(ppid, []).append(pid)
-    total, todo = 0.0, [root]
-    while todo:
-        pid = todo.pop()
-        if pid in table:
-            total += table[pid][1]
-        todo.extend(kids.get(pid, []))
-    return total
 
 
 # -- the service under test ---------------------------------------------------------------------
@@ -126,7 +89,7 @@ class Service:
         return self.server_dir / "evidence.db"
 
     def cpu_snapshot(self) -> dict[str, float]:
-        table = _proc_table()
+        table = proc_table()
         snap = {name: tree_cpu(proc.pid, table) for name, proc in self.children.items()}
         if self.weed and self.weed.process:
             snap["seaweedfs"] = tree_cpu(self.weed.process.pid, table)
