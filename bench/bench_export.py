@@ -14,7 +14,6 @@ Usage: .venv/bin/python bench/bench_export.py [--total-gb 4] [--files 20] [--wor
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import secrets
@@ -27,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import local_seaweed, save_report  # noqa: E402  (bench/ is on sys.path)
 MiB = 1024 * 1024
 
 
@@ -46,21 +47,9 @@ def main() -> None:
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-export-"))
     os.environ.update({"EVIDENCE_DATA_DIR": str(workdir / "data"), "EVIDENCE_LOG_LEVEL": "WARNING",
                        "EVIDENCE_S3_SECRET_KEY": secrets.token_hex(16), "EVIDENCE_OBJECT_LOCK_MODE": "OFF"})
-    from storage.seaweedfs import SeaweedFS, free_port
-
-    weed = SeaweedFS(workdir / "weed", "evidence", os.environ["EVIDENCE_S3_SECRET_KEY"], s3_port=free_port())
-    try:
-        weed.start()
-        os.environ["EVIDENCE_S3_ENDPOINT"] = weed.endpoint
+    with local_seaweed(workdir):
         report = run(workdir, args.total_gb, args.files)
-    finally:
-        weed.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"export-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"figures written to {path}")
+    print(f"figures written to {save_report('export', report)}")
 
 
 def run(workdir: Path, total_gb: float, n: int) -> dict:

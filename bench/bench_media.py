@@ -15,11 +15,9 @@ Usage: .venv/bin/python bench/bench_media.py [--seconds 60] [--workdir DIR]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _common import local_seaweed, save_report  # noqa: E402  (bench/ is on sys.path)
 
 
 def timed(fn, *args, **kw):
@@ -71,21 +71,9 @@ def main() -> None:
         "EVIDENCE_DATA_DIR": str(data), "EVIDENCE_LOG_LEVEL": "WARNING",
         "EVIDENCE_S3_SECRET_KEY": secrets.token_hex(16), "EVIDENCE_SECRET_KEY": secrets.token_hex(16),
     })
-    from storage.seaweedfs import SeaweedFS, free_port
-
-    weed = SeaweedFS(workdir / "weed", "evidence", os.environ["EVIDENCE_S3_SECRET_KEY"], s3_port=free_port())
-    try:
-        weed.start()
-        os.environ["EVIDENCE_S3_ENDPOINT"] = weed.endpoint
+    with local_seaweed(workdir):
         report = bench(workdir, args.seconds)
-    finally:
-        weed.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-    out = ROOT / "bench" / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"media-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"\nfigures written to {path}")
+    print(f"\nfigures written to {save_report('media', report)}")
 
 
 def bench(workdir: Path, seconds: int) -> dict:
