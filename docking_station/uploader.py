@@ -80,23 +80,10 @@ class Uploader:
     def step(self, e: Entry) -> str:
         """Move one file as far as it can go now. Returns its state afterwards.
 
-        Raises ServerError when the server or storage cannot be reached (try later).
+        Raises ServerError when the server or storage cannot be reached (try later). Files the
+        server is verifying are settled before this (_settle_verifying); one that reaches here
+        is opened again, which resumes its session or answers that it is already verified.
         """
-        if e.state == "verifying" and e.session_id:
-            # Sent earlier; the server was still hashing it. Ask how that ended before sending anything.
-            try:
-                answer = self.client.progress(e.session_id)
-            except ServerError as exc:
-                if exc.status != 404:
-                    raise
-            else:
-                if answer["status"] == "verifying":
-                    return "verifying"
-                if answer["status"] == "verified":
-                    self._verified(e, answer["recording_id"])
-                    return "verified"
-                if answer["status"] == "failed":
-                    return self._spool_suspect(e, answer.get("reason") or "verification failed")
         answer = self.client.open_session(self._meta(e))
         status = answer["status"]
         if status == "already_verified":
