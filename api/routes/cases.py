@@ -8,10 +8,6 @@ supervisors of its unit, admins (never officers or auditors); legal holds — su
 
 from __future__ import annotations
 
-import io
-import logging
-import queue
-import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -20,17 +16,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store, require_roles
+from api.export_stream import stream_export
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
 from evidence.catalog import get_visible, user_actor
-from evidence.db import session_scope
 from evidence.errors import Forbidden, NotFound
 from evidence.models import Role, User
-from storage.factory import get_store
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
-log = logging.getLogger(__name__)
 Creator = Annotated[User, Depends(require_roles(Role.case_handler, Role.supervisor, Role.admin))]
 Holder = Annotated[User, Depends(require_roles(Role.supervisor, Role.admin))]
 Flagger = Annotated[User, Depends(require_roles(Role.case_handler, Role.supervisor, Role.admin))]
@@ -214,35 +208,11 @@ def export_case(case_id: int, db: DB, user: AnyUser, ip: IP, proxies: bool = Fal
         from evidence.errors import Conflict
 
         raise Conflict(f"case {case.case_no} has no attached recordings to export")
-    return StreamingResponse(_stream_export(user.id, case.id, proxies, ip), media_type="application/zip",
-                             headers={"Content-Disposition": f'attachment; filename="case-{case.case_no}.zip"'})
-
-
-def _stream_export(user_id: int, case_id: int, proxies: bool, ip: str | None):
-    """Build the ZIP in a thread with its own session; hand its bytes to the response as they come."""
-    chunks: queue.Queue = queue.Queue(maxsize=8)
-    end = object()
-
-    class Sink(io.RawIOBase):
-        def writable(self):
-            return True
-
-        def write(self, b):
-            chunks.put(bytes(b))
-            return len(b)
-
-    def build():
-        try:
-            with session_scope() as s:
-                export.write_export(s, get_store(), s.get(User, user_id), s.get(Case, case_id), Sink(), proxies, ip)
-        except Exception:  # the client sees a cut-off download; the verifier would reject it
-            log.exception("export of case %s failed", case_id)
-        finally:
-            chunks.put(end)
-
-    threading.Thread(target=build, daemon=True).start()
-    while (item := chunks.get()) is not end:
-        yield item
+    user_id, case_no = user.id, case.case_no
+    db.rollback()  # end the request's transaction: on SQLite it holds the write lock until it ends
+    body = stream_export(user_id, case_id, case_no, proxies, ip)
+    return StreamingResponse(body, media_type="application/zip",
+                             headers={"Content-Disposition": f'attachment; filename="case-{case_no}.zip"'})
 
 
 @router.get("/signing-key", summary="The service's Ed25519 public key that signs exports (who: anyone)")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -76,63 +77,79 @@ def check_may_export(session: Session, user: User, case: Case) -> None:
 
 def write_export(session: Session, store: ObjectStore, user: User, case: Case, out: BinaryIO,
                  include_proxies: bool = False, ip: str | None = None) -> Export:
-    """Write the package to `out` (a file or a stream) and record + audit the export."""
+    """Write the package to `out` (a file or a stream) and record + audit the export.
+
+    Everything is read from the database first and that transaction is committed before any
+    byte is copied: on SQLite every transaction holds the write lock, and a long copy must not
+    block uploads, workers and sweeps. A failure never leaves a complete-looking ZIP behind:
+    the central directory is written only when every file was copied and checked.
+    """
     check_may_export(session, user, case)
     attached = cases.attachments(session, case)
     if not attached:
         raise Conflict(f"case {case.case_no} has no attached recordings to export")
     recs = {r.id: r for r in session.scalars(select(Recording).where(
         Recording.id.in_([a.recording_id for a in attached])))}
-    files, recordings = [], []
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for a in attached:
-            rec = recs[a.recording_id]
-            if rec.deleted_at is not None:
-                raise Conflict(f"recording {rec.id} was deleted; it cannot be exported")
-            path = f"originals/{rec.id}_{_safe(rec.original_filename)}"
-            digest, size = _copy(zf, path, store.iter_original(rec.object_key, version=rec.object_version))
-            if digest != rec.sha256:
-                raise FixityError(f"recording {rec.id}: stored original hashes to {digest}, not {rec.sha256}; "
-                                  "export stopped, fixity alert raised")
-            files.append({"path": path, "sha256": digest, "size": size, "recording_id": rec.id, "kind": "original"})
-            entry = {"id": rec.id, "sha256": rec.sha256, "size_bytes": rec.size_bytes, "file": path,
-                     "original_filename": rec.original_filename, "media_kind": rec.media_kind,
-                     "device_serial": rec.device_serial, "officer_id": rec.officer_id,
-                     "officer_source": rec.officer_source, "started_at": _iso(rec.started_at),
-                     "started_at_device": _iso(rec.started_at_device), "ended_at": _iso(rec.ended_at),
-                     "time_source": rec.time_source, "duration_seconds": rec.duration_seconds,
-                     "verified_at": _iso(rec.verified_at), "retention_class": rec.retention_class,
-                     "mark_in": a.mark_in, "mark_out": a.mark_out, "note": a.note,
-                     "attached_by": a.attached_by, "attached_at": _iso(a.attached_at)}
-            if include_proxies and rec.proxy_key and store.stat_derived(rec.proxy_key):
-                ppath = f"proxies/{rec.id}_{Path(rec.proxy_key).name}"
-                pdigest, psize = _copy(zf, ppath, store.iter_derived(rec.proxy_key))
-                files.append({"path": ppath, "sha256": pdigest, "size": psize, "recording_id": rec.id, "kind": "proxy"})
-                entry["proxy_file"] = ppath
-            recordings.append(entry)
-        ids = [str(r) for r in recs]
-        entries = session.scalars(select(AuditEntry).where(or_(
-            and_(AuditEntry.object_type == "recording", AuditEntry.object_id.in_(ids)),
-            and_(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id)))).order_by(AuditEntry.id)).all()
-        audit_bytes = "".join(json.dumps(audit.as_dict(e), ensure_ascii=False) + "\n" for e in entries).encode()
-        zf.writestr("audit.jsonl", audit_bytes)
-        files.append({"path": "audit.jsonl", "sha256": hashlib.sha256(audit_bytes).hexdigest(),
-                      "size": len(audit_bytes), "kind": "audit"})
-        manifest = {
-            "format": FORMAT, "generated_at": utcnow().isoformat(), "generated_by": user.police_id,
-            "case": {"id": case.id, "case_no": case.case_no, "case_type": case.case_type, "title": case.title,
-                     "stage": case.stage, "stage_name": STAGE_NAMES[case.stage], "unit_id": case.unit_id,
-                     "legal_hold": case.legal_hold},
-            "recordings": recordings, "files": files, "audit_entries": len(entries),
-            "signature": {"algorithm": "Ed25519", "signed_file": "manifest.json", "signature_file": "manifest.sig",
-                          "public_key_file": "public_key.pem"},
-        }
-        manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
-        zf.writestr("manifest.json", manifest_bytes)
-        zf.writestr("manifest.sig", signing_key().sign(manifest_bytes))
-        zf.writestr("public_key.pem", public_key_pem())
-        zf.writestr("verify.py", (Path(__file__).parent.parent / "verify_export.py").read_bytes())
-        zf.writestr("README.txt", README.encode())
+    recordings, sources = [], []
+    for a in attached:
+        rec = recs[a.recording_id]
+        if rec.deleted_at is not None:
+            raise Conflict(f"recording {rec.id} was deleted; it cannot be exported")
+        path = f"originals/{rec.id}_{_safe(rec.original_filename)}"
+        sources.append((rec.id, path, rec.object_key, rec.object_version, rec.sha256, rec.proxy_key))
+        recordings.append({"id": rec.id, "sha256": rec.sha256, "size_bytes": rec.size_bytes, "file": path,
+                           "original_filename": rec.original_filename, "media_kind": rec.media_kind,
+                           "device_serial": rec.device_serial, "officer_id": rec.officer_id,
+                           "officer_source": rec.officer_source, "started_at": _iso(rec.started_at),
+                           "started_at_device": _iso(rec.started_at_device), "ended_at": _iso(rec.ended_at),
+                           "time_source": rec.time_source, "duration_seconds": rec.duration_seconds,
+                           "verified_at": _iso(rec.verified_at), "retention_class": rec.retention_class,
+                           "mark_in": a.mark_in, "mark_out": a.mark_out, "note": a.note,
+                           "attached_by": a.attached_by, "attached_at": _iso(a.attached_at)})
+    ids = [str(r) for r in recs]
+    entries = session.scalars(select(AuditEntry).where(or_(
+        and_(AuditEntry.object_type == "recording", AuditEntry.object_id.in_(ids)),
+        and_(AuditEntry.object_type == "case", AuditEntry.object_id == str(case.id)))).order_by(AuditEntry.id)).all()
+    audit_bytes = "".join(json.dumps(audit.as_dict(e), ensure_ascii=False) + "\n" for e in entries).encode()
+    case_info = {"id": case.id, "case_no": case.case_no, "case_type": case.case_type, "title": case.title,
+                 "stage": case.stage, "stage_name": STAGE_NAMES[case.stage], "unit_id": case.unit_id,
+                 "legal_hold": case.legal_hold}
+    session.commit()  # no transaction (SQLite: no write lock) while the bytes are copied
+
+    files = []
+    guarded = _Guarded(out)
+    with zipfile.ZipFile(guarded, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        try:
+            for (rec_id, path, key, version, sha256, proxy_key), entry in zip(sources, recordings):
+                digest, size = _copy(zf, path, store.iter_original(key, version=version))
+                if digest != sha256:
+                    raise FixityError(f"recording {rec_id}: stored original hashes to {digest}, not {sha256}; "
+                                      "export stopped, fixity alert raised")
+                files.append({"path": path, "sha256": digest, "size": size, "recording_id": rec_id, "kind": "original"})
+                if include_proxies and proxy_key and store.stat_derived(proxy_key):
+                    ppath = f"proxies/{rec_id}_{Path(proxy_key).name}"
+                    pdigest, psize = _copy(zf, ppath, store.iter_derived(proxy_key))
+                    files.append({"path": ppath, "sha256": pdigest, "size": psize, "recording_id": rec_id,
+                                  "kind": "proxy"})
+                    entry["proxy_file"] = ppath
+            zf.writestr("audit.jsonl", audit_bytes)
+            files.append({"path": "audit.jsonl", "sha256": hashlib.sha256(audit_bytes).hexdigest(),
+                          "size": len(audit_bytes), "kind": "audit"})
+            manifest = {
+                "format": FORMAT, "generated_at": utcnow().isoformat(), "generated_by": user.police_id,
+                "case": case_info, "recordings": recordings, "files": files, "audit_entries": len(entries),
+                "signature": {"algorithm": "Ed25519", "signed_file": "manifest.json", "signature_file": "manifest.sig",
+                              "public_key_file": "public_key.pem"},
+            }
+            manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+            zf.writestr("manifest.json", manifest_bytes)
+            zf.writestr("manifest.sig", signing_key().sign(manifest_bytes))
+            zf.writestr("public_key.pem", public_key_pem())
+            zf.writestr("verify.py", (Path(__file__).parent.parent / "verify_export.py").read_bytes())
+            zf.writestr("README.txt", README.encode())
+        except BaseException:
+            guarded.broken = True  # closing the ZipFile must not finish a ZIP that any tool would open
+            raise
     record = Export(case_id=case.id, created_by=user.police_id, object_key="(streamed)",
                     size_bytes=sum(f["size"] for f in files), sha256=hashlib.sha256(manifest_bytes).hexdigest(),
                     manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest())
@@ -144,6 +161,30 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
     for rec_id in recs:
         audit.record(session, actor, "recording.export", "recording", rec_id, case=case.case_no, export=record.id)
     return record
+
+
+def record_failure(session: Session, user: User, case: Case, reason: str, ip: str | None = None) -> None:
+    """Audit an export that did not complete, with the reason, so a cut-off download is on record."""
+    audit.record(session, user_actor(user, ip), "case.export_failed", "case", case.id, reason=reason[:2000])
+
+
+class _Guarded(io.RawIOBase):
+    """Passes writes through until the export fails; after that it drops them (the ZIP's end)."""
+
+    def __init__(self, out: BinaryIO):
+        self.out, self.broken = out, False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        if not self.broken:
+            self.out.write(b)
+        return len(b)
+
+    def flush(self) -> None:
+        if not self.broken:
+            self.out.flush()
 
 
 def _copy(zf: zipfile.ZipFile, name: str, blocks: Iterator[bytes]) -> tuple[str, int]:
