@@ -11,7 +11,6 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from evidence import audit, identity
+from evidence.children import Supervisor
 from evidence.config import get_settings
 from evidence.db import reset_caches, session_scope
 from evidence.migrate import upgrade
@@ -66,8 +66,8 @@ def serve(with_worker: bool = True) -> int:
     host, _, port = settings.s3_endpoint.rpartition(":")
     weed = SeaweedFS(data_dir / "seaweedfs", settings.s3_access_key, settings.resolved_secret("s3_secret_key"),
                      s3_port=int(port))
-    children: list[tuple[str, subprocess.Popen]] = []
-    stopping = False
+    children = Supervisor(console)
+    stopping = failed = False
 
     def stop(*_):
         nonlocal stopping
@@ -91,19 +91,14 @@ def serve(with_worker: bool = True) -> int:
             level = ["--loglevel", settings.log_level.lower()]
             # Verification has its own worker; media work and transcodes run in theirs at a lower CPU
             # priority, so neither a dock session's thumbnails nor a transcode backlog delays it.
-            children.append(("worker (fast)", subprocess.Popen(
-                [*celery, "worker", "-Q", "fast", "-n", "fast@%h", "--concurrency", "4", *level],
-                env=env, start_new_session=True)))
+            children.start("worker (fast)", [*celery, "worker", "-Q", "fast", "-n", "fast@%h", "--concurrency", "4",
+                                             *level], env)
             for queue in ("media", "transcode"):
-                children.append((f"worker ({queue})", subprocess.Popen(
-                    [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h", "--concurrency", "1", *level],
-                    env=env, start_new_session=True, preexec_fn=lambda: os.nice(MEDIA_NICE))))
-            children.append(("scheduler", subprocess.Popen(
-                [*celery, "beat", "-s", str(data_dir / "celerybeat-schedule"), *level],
-                env=env, start_new_session=True)))
-        children.append(("api", subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", settings.api_host,
-             "--port", str(settings.api_port), "--no-access-log"], env=env, start_new_session=True)))
+                children.start(f"worker ({queue})", [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h",
+                                                      "--concurrency", "1", *level], env, nice=MEDIA_NICE)
+            children.start("scheduler", [*celery, "beat", "-s", str(data_dir / "celerybeat-schedule"), *level], env)
+        children.start("api", [sys.executable, "-m", "uvicorn", "api.main:app", "--host", settings.api_host,
+                               "--port", str(settings.api_port), "--no-access-log"], env)
         url = f"http://{settings.api_host}:{settings.api_port}"
         console.print(f"\n[bold green]Evidence service is up:[/] {url}   (API docs: {url}/docs)")
         if created:
@@ -114,23 +109,14 @@ def serve(with_worker: bool = True) -> int:
                           "`evidence create-admin`.")
         console.print("Press Ctrl-C to stop.\n")
         while not stopping:
-            for name, proc in children:
-                if proc.poll() is not None:
-                    console.print(f"[red]{name} exited with code {proc.returncode}; stopping everything[/]")
-                    stopping = True
+            reason = children.check()
+            if reason:
+                console.print(f"[red]{reason}; stopping everything[/]")
+                stopping = failed = True
             time.sleep(0.5)
     finally:
-        for name, proc in reversed(children):
-            if proc.poll() is None:
-                console.print(f"Stopping {name}…")
-                proc.send_signal(signal.SIGTERM)  # the process stops its own children (warm shutdown)
-                try:
-                    proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    console.print(f"[yellow]{name} did not stop within 60 s; killing it[/]")
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+        children.stop()
         console.print("Stopping SeaweedFS…")
         weed.stop()
         console.print("Stopped.")
-    return 0
+    return 1 if failed else 0

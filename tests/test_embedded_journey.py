@@ -88,8 +88,8 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
     assert r.status_code == 200 and r.json()["created"] == 1, r.text
 
     def covered():
-        items = http.get("/api/v1/coverage/events", headers=admin,
-                         params={"start_from": "2026-11-20T00:00:00", "start_to": "2026-11-21T00:00:00"}).json()["items"]
+        day = {"start_from": "2026-11-20T00:00:00", "start_to": "2026-11-21T00:00:00"}
+        items = http.get("/api/v1/coverage/events", headers=admin, params=day).json()["items"]
         event = next((e for e in items if e["event_id"] == "E2E-1"), None)
         return event if event and event["status"] == "covered" else None
 
