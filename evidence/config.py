@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="Address the API listens on (single box).")
     api_port: int = Field(8000, description="Port the API listens on (single box).")
     log_level: str = Field("INFO", description="Log level.")
-    log_json: bool = Field(True, description="Write logs as JSON lines (False: human-readable).")
+    log_json: bool | None = Field(None, description="Write logs as JSON lines (True) or human-readable lines (False). Empty: human-readable on a terminal, JSON lines otherwise.")
 
     @property
     def part_size_min(self) -> int:

@@ -1,4 +1,5 @@
-"""Structured logging: JSON lines by default (one event per line, easy to ship and grep)."""
+"""Structured logging: JSON lines (one event per line, easy to ship and grep), or readable
+lines when a person watches: on a terminal unless EVIDENCE_LOG_JSON says otherwise."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ def configure_logging() -> None:
     if _configured:
         return
     settings = get_settings()
-    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if settings.log_json
-                else structlog.dev.ConsoleRenderer(colors=False))
+    terminal = sys.stderr.isatty()
+    as_json = settings.log_json if settings.log_json is not None else not terminal
+    renderer = (structlog.processors.JSONRenderer(ensure_ascii=False) if as_json
+                else structlog.dev.ConsoleRenderer(colors=terminal))
     formatter = structlog.stdlib.ProcessorFormatter(
         processor=renderer,
         foreign_pre_chain=[

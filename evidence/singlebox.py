@@ -88,6 +88,10 @@ def serve(with_worker: bool = True) -> int:
         created = ensure_first_admin(data_dir)
         if with_worker:
             celery = [sys.executable, "-m", "celery", "-A", "workers.celery_app"]
+            if sys.stdout.isatty():
+                celery.append("--quiet")  # no start-up banners between the log lines a person reads
+            console.print("[bold]Starting workers[/] fast (verification, 4 processes), media (1), transcode (1) "
+                          "and the scheduler")
             level = ["--loglevel", settings.log_level.lower()]
             # Verification has its own worker; media work and transcodes run in theirs at a lower CPU
             # priority, so neither a dock session's thumbnails nor a transcode backlog delays it.

@@ -1,4 +1,4 @@
-# Shared set-up for scripts/serve and scripts/test: idempotent, quick when already done.
+# Shared set-up for scripts/serve, scripts/test and scripts/evidence: idempotent, quick when already done.
 
 ensure_ffmpeg() {
     command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null && return
@@ -11,11 +11,22 @@ ensure_ffmpeg() {
     fi
 }
 
+# uv from PATH, or where an earlier `pip install --user uv` put it (not on PATH in a new shell).
+ensure_uv() {
+    command -v uv >/dev/null && return
+    local dir
+    for dir in "$HOME/.local/bin" "$(python3 -m site --user-base 2>/dev/null)/bin"; do
+        if [ -x "$dir/uv" ]; then
+            export PATH="$dir:$PATH"
+            return
+        fi
+    done
+    echo "installing uv (pip)…" >&2
+    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+    export PATH="$HOME/.local/bin:$(python3 -m site --user-base 2>/dev/null)/bin:$PATH"
+}
+
 ensure_python_env() {
-    if ! command -v uv >/dev/null; then
-        echo "installing uv (pip)…" >&2
-        python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
-        export PATH="$HOME/.local/bin:$PATH"
-    fi
+    ensure_uv
     uv sync --frozen --quiet
 }

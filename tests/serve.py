@@ -4,9 +4,11 @@ dir and free ports, for the tests that need the single box exactly as `scripts/s
 from __future__ import annotations
 
 import os
+import pty
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,15 +54,38 @@ class SingleBox:
         return self.proc.returncode
 
 
-def start_serve(tmp_path: Path, **settings: str) -> SingleBox:
-    """Start `evidence serve` with nothing but a data dir and free ports set (as scripts/serve does)."""
+def start_serve(tmp_path: Path, terminal: bool = False, **settings: str) -> SingleBox:
+    """Start `evidence serve` with nothing but a data dir and free ports set (as scripts/serve does).
+
+    terminal=True gives it a pseudo-terminal as a person's shell would; what it shows is copied to the log."""
     data = tmp_path / "data"
     api_port, s3_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     env.update(EVIDENCE_DATA_DIR=str(data), EVIDENCE_API_PORT=str(api_port),
-               EVIDENCE_S3_ENDPOINT=f"127.0.0.1:{s3_port}", EVIDENCE_LOG_LEVEL="WARNING",
-               **{f"EVIDENCE_{k.upper()}": v for k, v in settings.items()})
+               EVIDENCE_S3_ENDPOINT=f"127.0.0.1:{s3_port}", EVIDENCE_LOG_LEVEL="WARNING")
+    env.update({f"EVIDENCE_{k.upper()}": v for k, v in settings.items()})
     log = tmp_path / "serve.log"
-    proc = subprocess.Popen([EVIDENCE, "serve"], env=env, cwd=tmp_path, stdout=open(log, "wb"),
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    if terminal:
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([EVIDENCE, "serve"], env=env, cwd=tmp_path, stdout=slave, stderr=slave,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        os.close(slave)
+        threading.Thread(target=_copy_terminal, args=(master, log), daemon=True).start()
+    else:
+        proc = subprocess.Popen([EVIDENCE, "serve"], env=env, cwd=tmp_path, stdout=open(log, "wb"),
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     return SingleBox(proc, f"http://127.0.0.1:{api_port}", data, log, env)
+
+
+def _copy_terminal(master: int, log: Path) -> None:
+    with open(log, "wb") as out:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # every process holding the terminal has ended
+                break
+            if not data:
+                break
+            out.write(data)
+            out.flush()
+    os.close(master)
