@@ -15,7 +15,7 @@ from evidence.catalog import get_visible, user_actor
 from evidence.coverage.models import EnforcementEvent, RecordingEventLink
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
 from evidence.identity import unit_by_code
-from evidence.models import Recording, Role, Unit, User
+from evidence.models import Recording, RecordingStatus, Role, Unit, User
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore
 
@@ -91,6 +91,9 @@ def attach(session: Session, store: ObjectStore, user: User, case: Case, recordi
     rec = get_visible(session, user, recording_id)
     if rec.deleted_at is not None:
         raise Conflict(f"recording {rec.id} was deleted by the retention sweep")
+    if rec.status != RecordingStatus.verified.value:  # an unverified original cannot be exported as evidence
+        raise Conflict(f"recording {rec.id} is {rec.status}: only verified recordings can be attached; "
+                       "wait until the server has verified it")
     _check_marks(rec, mark_in, mark_out)
     active = session.scalar(select(CaseRecording).where(CaseRecording.case_id == case.id,
                                                         CaseRecording.recording_id == rec.id,
