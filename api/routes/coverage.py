@@ -131,11 +131,15 @@ def accident_cases(db: DB, user: AnyUser, ip: IP, f: Filters):
 
 @router.get("/coverage/summaries", summary="Stored daily, weekly and monthly summaries (who: supervisor, auditor, admin)")
 def stored_summaries(db: DB, user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))],
-                     period: Literal["day", "week", "month"] | None = None):
+                     ip: IP, period: Literal["day", "week", "month"] | None = None):
     q = select(CoverageSummary.id, CoverageSummary.period, CoverageSummary.period_start, CoverageSummary.generated_at)
     if period:
         q = q.where(CoverageSummary.period == period)
-    return [dict(r._mapping) for r in db.execute(q.order_by(CoverageSummary.period_start.desc()).limit(500))]
+    out = [dict(r._mapping) for r in db.execute(q.order_by(CoverageSummary.period_start.desc()).limit(500))]
+    audit.record(db, user_actor(user, ip), "coverage.stored_summaries", "coverage_summary", None, period=period,
+                 returned=len(out))
+    db.commit()
+    return out
 
 
 @router.get("/coverage/summaries/{summary_id}", summary="One stored summary (who: supervisor, auditor, admin)")
@@ -181,13 +185,17 @@ def unlink(event_id: int, link_id: int, db: DB, user: Linker, ip: IP):
 
 
 @router.get("/events/{event_id}/links", summary="Links of an event, removed ones included (who: as events)")
-def links(event_id: int, db: DB, user: AnyUser):
+def links(event_id: int, db: DB, user: AnyUser, ip: IP):
     if not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(EnforcementEvent.id == event_id))):
         raise NotFound(f"event {event_id} not found")
     rows = db.scalars(select(RecordingEventLink).where(RecordingEventLink.event_id == event_id)
                       .order_by(RecordingEventLink.id))
-    return [{"link_id": r.id, "recording_id": r.recording_id, "source": r.source, "created_at": r.created_at,
-             "created_by": r.created_by, "removed_at": r.removed_at, "removed_by": r.removed_by} for r in rows]
+    out = [{"link_id": r.id, "recording_id": r.recording_id, "source": r.source, "created_at": r.created_at,
+            "created_by": r.created_by, "removed_at": r.removed_at, "removed_by": r.removed_by} for r in rows]
+    audit.record(db, user_actor(user, ip), "event.links", "enforcement_event", event_id,
+                 recordings=sorted({r["recording_id"] for r in out}))
+    db.commit()
+    return out
 
 
 def _desc(f: reports.EventFilter) -> dict:
