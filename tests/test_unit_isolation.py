@@ -112,7 +112,7 @@ def test_a_supervisor_changes_only_their_own_units_ledger(world, service):
     assert ev_dd1 in out["errors"][0]["reason"] and A in out["errors"][1]["reason"], out
 
     events = admin_events(service, world, A)
-    assert events[ev_dd1]["police_ids"] == A and events[ev_dd1]["started_at"].startswith("2026-11-22T08:00")
+    assert events[ev_dd1]["police_ids"] == A and events[ev_dd1]["started_at"].startswith("2026-11-22T00:00")  # 08:00 in Shanghai
     assert ev_new not in events
     assert ev_own in admin_events(service, world, C)
 

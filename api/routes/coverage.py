@@ -19,7 +19,7 @@ from api.deps import DB, IP, AnyUser, read_upload, require_roles
 from evidence import audit
 from evidence.catalog import get_visible, user_actor
 from evidence.config import get_settings
-from evidence.coverage import reports, service
+from evidence.coverage import ledger_scope, reports, service, stored
 from evidence.coverage.models import CoverageSummary, EnforcementEvent, RecordingEventLink
 from evidence.errors import Invalid, NotFound
 from evidence.ledger_parse import parse_ledger
@@ -75,6 +75,8 @@ async def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> Imp
         rows, errors = parse_ledger(data, file.filename or "ledger.csv", get_settings().timezone)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
+    rows, refused = ledger_scope.rows_in_reach(db, user, rows)
+    errors = sorted(errors + refused, key=lambda e: e.line)
     created, updated, _ = service.import_events(db, user_actor(user, ip), rows, file.filename or "upload")
     db.commit()
     return ImportOut(created=created, updated=updated, errors=[{"line": e.line, "reason": e.reason} for e in errors])
@@ -145,15 +147,14 @@ def stored_summaries(db: DB, user: Annotated[User, Depends(require_roles(Role.su
 @router.get("/coverage/summaries/{summary_id}", summary="One stored summary (who: supervisor, auditor, admin)")
 def stored_summary(summary_id: int, db: DB, ip: IP,
                    user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))]):
-    import json
-
     row = db.get(CoverageSummary, summary_id)
     if row is None:
         raise NotFound(f"summary {summary_id} not found")
+    data = stored.view(row, user)
     audit.record(db, user_actor(user, ip), "coverage.stored_summary", "coverage_summary", row.id)
     db.commit()
     return {"id": row.id, "period": row.period, "period_start": row.period_start, "generated_at": row.generated_at,
-            "data": json.loads(row.data)}
+            "data": data}
 
 
 @router.post("/events/{event_id}/links", summary="Link a recording to an event by hand (who: case_handler, supervisor, admin)")
