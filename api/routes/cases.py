@@ -301,7 +301,8 @@ def decide(request_id: int, body: GrantIn, db: DB, user: AnyUser, ip: IP):
 
 
 def _req_out(r: AccessRequest) -> dict:
-    return {"id": r.id, "requester_id": r.requester_id, "recording_id": r.recording_id, "case_id": r.case_id,
+    return {"id": r.id, "requester_id": r.requester_id, "recording_id": r.recording_id or r.asked_recording_id,
+            "case_id": r.case_id or r.asked_case_id,
             "reason": r.reason, "status": r.status, "decided_by": r.decided_by, "decided_at": r.decided_at,
             "expires_at": r.expires_at, "created_at": r.created_at}
 
