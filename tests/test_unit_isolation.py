@@ -196,15 +196,19 @@ def test_another_units_station_learns_no_recording_id_from_a_known_hash(world, s
 def test_only_verified_recordings_are_attached_or_exported(world, service, tmp_path):
     http, handler = service.http, world.headers("case_handler")
     A = world.users["officer_a"][0]
-    done = upload_as(world, random_file(tmp_path / "ok.mp4", 64 * 1024), A, serial=unique("CAMV").upper())
+    ok = random_file(tmp_path / "ok.mp4", 64 * 1024)
+    done = upload_as(world, ok, A, serial=unique("CAMV").upper())
+    wait_processed([sha256_file(ok)])  # the media pipeline is done with it before the case work starts
     half = random_file(tmp_path / "half.mp4", 64 * 1024)
     opened = http.post(f"{API}/ingest/sessions", headers=world.headers("station"),
                        json=meta_for(half, police_id=A, serial=unique("CAMU").upper()))
     assert opened.json()["status"] == "open", opened.text
     unverified = opened.json()["recording_id"]
     r = http.post(f"{API}/cases", headers=handler, json={"case_no": unique("AJ9-"), "case_type": "other"})
+    assert r.status_code == 201, r.text
     case_id = r.json()["id"]
-    assert http.post(f"{API}/cases/{case_id}/recordings", headers=handler, json={"recording_id": done}).status_code == 201
+    r = http.post(f"{API}/cases/{case_id}/recordings", headers=handler, json={"recording_id": done})
+    assert r.status_code == 201, r.text
     r = http.post(f"{API}/cases/{case_id}/recordings", headers=handler, json={"recording_id": unverified})
     assert r.status_code == 409 and "verified" in r.json()["detail"], r.text
     # An attachment made before this rule: the export refuses up front, with the reason.
