@@ -75,10 +75,12 @@ class UploadSessionOut(BaseModel):
 
     status: `already_verified` (nothing to send), `open` (send the missing parts, then
     complete), `verifying` (sent; wait), `verified`, or `failed` (see reason; open again).
+    recording_id is left out of `already_verified` for a station of another unit than the
+    recording's that did not send it: the file is safe on the server, its id is not that station's to know.
     """
 
     status: str
-    recording_id: int
+    recording_id: int | None = None
     session_id: str | None = None
     part_size: int | None = None
     part_count: int | None = None

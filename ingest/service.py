@@ -25,6 +25,7 @@ from evidence import audit
 from evidence.config import MiB, get_settings
 from evidence.devices import officer_at
 from evidence.errors import Conflict, NotFound
+from evidence.identity import subtree_unit_ids
 from evidence.models import (Device, Recording, RecordingStatus, SessionStatus, Station, UploadSession,
                              User)
 from evidence.timeutil import to_utc, utcnow
@@ -114,14 +115,24 @@ def _session_out(store: ObjectStore, up: UploadSession, with_urls: bool) -> Uplo
     return out
 
 
+def _may_know(session: Session, station: Station, rec: Recording) -> bool:
+    """A station is told a recording's id only when it sent the file or the recording is of its unit
+    (or below): a hash alone must not tell another unit's station which recordings exist."""
+    if rec.station_id == station.id:
+        return True
+    return (station.unit_id is not None and rec.unit_id is not None
+            and rec.unit_id in subtree_unit_ids(session, station.unit_id))
+
+
 def open_upload(session: Session, store: ObjectStore, station: Station, req: UploadRequest,
                 ip: str | None = None) -> UploadSessionOut:
     """Dedupe by hash, resume this station's open session, or start a new multipart upload."""
     actor = station_actor(station, ip)
     rec = session.scalar(select(Recording).where(Recording.sha256 == req.sha256).with_for_update())
     if rec is not None and rec.status == RecordingStatus.verified.value:
-        audit.record(session, actor, "upload.dedupe", "recording", rec.id, sha256=req.sha256)
-        return UploadSessionOut(status="already_verified", recording_id=rec.id)
+        known = _may_know(session, station, rec)
+        audit.record(session, actor, "upload.dedupe", "recording", rec.id, sha256=req.sha256, told_id=known)
+        return UploadSessionOut(status="already_verified", recording_id=rec.id if known else None)
     if rec is not None:
         current = session.scalar(select(UploadSession).where(
             UploadSession.recording_id == rec.id,
@@ -129,7 +140,7 @@ def open_upload(session: Session, store: ObjectStore, station: Station, req: Upl
         if current is not None:
             if current.station_id != station.id:
                 raise Conflict("another docking station is sending this file right now; try again later",
-                               recording_id=rec.id)
+                               **({"recording_id": rec.id} if _may_know(session, station, rec) else {}))
             if current.size_bytes != req.size_bytes:
                 raise Conflict("an open upload of this sha256 declared a different size", session_id=current.id)
             return _session_out(store, current, with_urls=True)

@@ -175,7 +175,7 @@ def store_coverage_summaries() -> list[str]:
     from datetime import datetime as _dt
     from zoneinfo import ZoneInfo
 
-    from evidence.coverage import reports
+    from evidence.coverage import reports, stored
     from evidence.models import Role, User
 
     today = _dt.now(ZoneInfo(get_settings().timezone)).date()
@@ -183,7 +183,7 @@ def store_coverage_summaries() -> list[str]:
     done = []
     with session_scope() as session:
         for period, start in reports.last_complete_periods(today):
-            reports.store_summary(session, system, period, start)
+            stored.store_summary(session, system, period, start)
             done.append(f"{period}:{start}")
     return done
 

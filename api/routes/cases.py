@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store, require_roles
 from api.export_stream import stream_export
+from evidence import audit
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
@@ -128,20 +129,21 @@ def case_from_ledger(body: FromLedgerIn, db: DB, user: Creator, ip: IP):
 
 
 @router.get("/cases", summary="Cases one may read (who: any user; officers see only cases they handle)")
-def list_cases(db: DB, user: AnyUser):
+def list_cases(db: DB, user: AnyUser, ip: IP):
     q = select(Case).order_by(Case.id.desc()).limit(500)
     cond = access.visible_case_filter(db, user)
     if cond is not None:
         q = q.where(cond)
-    return [{"id": c.id, "case_no": c.case_no, "case_type": c.case_type, "title": c.title, "stage": c.stage,
-             "legal_hold": c.legal_hold} for c in db.scalars(q)]
+    out = [{"id": c.id, "case_no": c.case_no, "case_type": c.case_type, "title": c.title, "stage": c.stage,
+            "legal_hold": c.legal_hold} for c in db.scalars(q)]
+    audit.record(db, user_actor(user, ip), "case.list", "case", None, returned=len(out))
+    db.commit()
+    return out
 
 
 @router.get("/cases/{case_id}", summary="A case with its evidence, stage history and suggestions (who: readers of the case)")
 def get_case(case_id: int, db: DB, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
-    from evidence import audit
-
     audit.record(db, user_actor(user, ip), "case.read", "case", case.id)
     db.commit()
     return _case_out(db, case, user)
@@ -248,10 +250,14 @@ def request_access(body: AccessIn, db: DB, user: AnyUser, ip: IP):
 
 
 @router.get("/access-requests", summary="My requests, and those I may decide (who: any user)")
-def list_requests(db: DB, user: AnyUser):
+def list_requests(db: DB, user: AnyUser, ip: IP):
     mine = db.scalars(select(AccessRequest).where(AccessRequest.requester_id == user.id).order_by(AccessRequest.id))
     decide = access.pending_for(db, user) if user.role in (Role.supervisor.value, Role.admin.value) else []
-    return {"mine": [_req_out(r) for r in mine], "to_decide": [_req_out(r) for r in decide]}
+    out = {"mine": [_req_out(r) for r in mine], "to_decide": [_req_out(r) for r in decide]}
+    audit.record(db, user_actor(user, ip), "access.list", "access_request", None, mine=len(out["mine"]),
+                 to_decide=[r["id"] for r in out["to_decide"]])
+    db.commit()
+    return out
 
 
 @router.post("/access-requests/{request_id}/decision",
@@ -265,7 +271,8 @@ def decide(request_id: int, body: GrantIn, db: DB, user: AnyUser, ip: IP):
 
 
 def _req_out(r: AccessRequest) -> dict:
-    return {"id": r.id, "requester_id": r.requester_id, "recording_id": r.recording_id, "case_id": r.case_id,
+    return {"id": r.id, "requester_id": r.requester_id, "recording_id": r.recording_id or r.asked_recording_id,
+            "case_id": r.case_id or r.asked_case_id,
             "reason": r.reason, "status": r.status, "decided_by": r.decided_by, "decided_at": r.decided_at,
             "expires_at": r.expires_at, "created_at": r.created_at}
 
@@ -279,8 +286,11 @@ def sweep(body: SweepIn, db: DB, store: Store, user: Admin, ip: IP):
 
 
 @router.get("/retention/runs", summary="Reports of past sweeps (who: admin, auditor)")
-def runs(db: DB, user: Annotated[User, Depends(require_roles(Role.admin, Role.auditor))]):
+def runs(db: DB, user: Annotated[User, Depends(require_roles(Role.admin, Role.auditor))], ip: IP):
     import json
 
-    return [{"id": r.id, "started_at": r.started_at, "dry_run": r.dry_run, "report": json.loads(r.report)}
-            for r in db.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(100))]
+    out = [{"id": r.id, "started_at": r.started_at, "dry_run": r.dry_run, "report": json.loads(r.report)}
+           for r in db.scalars(select(RetentionRun).order_by(RetentionRun.id.desc()).limit(100))]
+    audit.record(db, user_actor(user, ip), "retention.runs", "retention_run", None, returned=[r["id"] for r in out])
+    db.commit()
+    return out

@@ -19,7 +19,7 @@ from api.deps import DB, IP, AnyUser, read_upload, require_roles
 from evidence import audit
 from evidence.catalog import get_visible, user_actor
 from evidence.config import get_settings
-from evidence.coverage import reports, service
+from evidence.coverage import ledger_scope, reports, service, stored
 from evidence.coverage.models import CoverageSummary, EnforcementEvent, RecordingEventLink
 from evidence.errors import Invalid, NotFound
 from evidence.ledger_parse import parse_ledger
@@ -75,6 +75,8 @@ async def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> Imp
         rows, errors = parse_ledger(data, file.filename or "ledger.csv", get_settings().timezone)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
+    rows, refused = ledger_scope.rows_in_reach(db, user, rows)
+    errors = sorted(errors + refused, key=lambda e: e.line)
     created, updated, _ = service.import_events(db, user_actor(user, ip), rows, file.filename or "upload")
     db.commit()
     return ImportOut(created=created, updated=updated, errors=[{"line": e.line, "reason": e.reason} for e in errors])
@@ -131,25 +133,28 @@ def accident_cases(db: DB, user: AnyUser, ip: IP, f: Filters):
 
 @router.get("/coverage/summaries", summary="Stored daily, weekly and monthly summaries (who: supervisor, auditor, admin)")
 def stored_summaries(db: DB, user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))],
-                     period: Literal["day", "week", "month"] | None = None):
+                     ip: IP, period: Literal["day", "week", "month"] | None = None):
     q = select(CoverageSummary.id, CoverageSummary.period, CoverageSummary.period_start, CoverageSummary.generated_at)
     if period:
         q = q.where(CoverageSummary.period == period)
-    return [dict(r._mapping) for r in db.execute(q.order_by(CoverageSummary.period_start.desc()).limit(500))]
+    out = [dict(r._mapping) for r in db.execute(q.order_by(CoverageSummary.period_start.desc()).limit(500))]
+    audit.record(db, user_actor(user, ip), "coverage.stored_summaries", "coverage_summary", None, period=period,
+                 returned=len(out))
+    db.commit()
+    return out
 
 
 @router.get("/coverage/summaries/{summary_id}", summary="One stored summary (who: supervisor, auditor, admin)")
 def stored_summary(summary_id: int, db: DB, ip: IP,
                    user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))]):
-    import json
-
     row = db.get(CoverageSummary, summary_id)
     if row is None:
         raise NotFound(f"summary {summary_id} not found")
+    data = stored.view(row, user)
     audit.record(db, user_actor(user, ip), "coverage.stored_summary", "coverage_summary", row.id)
     db.commit()
     return {"id": row.id, "period": row.period, "period_start": row.period_start, "generated_at": row.generated_at,
-            "data": json.loads(row.data)}
+            "data": data}
 
 
 @router.post("/events/{event_id}/links", summary="Link a recording to an event by hand (who: case_handler, supervisor, admin)")
@@ -181,13 +186,17 @@ def unlink(event_id: int, link_id: int, db: DB, user: Linker, ip: IP):
 
 
 @router.get("/events/{event_id}/links", summary="Links of an event, removed ones included (who: as events)")
-def links(event_id: int, db: DB, user: AnyUser):
+def links(event_id: int, db: DB, user: AnyUser, ip: IP):
     if not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(EnforcementEvent.id == event_id))):
         raise NotFound(f"event {event_id} not found")
     rows = db.scalars(select(RecordingEventLink).where(RecordingEventLink.event_id == event_id)
                       .order_by(RecordingEventLink.id))
-    return [{"link_id": r.id, "recording_id": r.recording_id, "source": r.source, "created_at": r.created_at,
-             "created_by": r.created_by, "removed_at": r.removed_at, "removed_by": r.removed_by} for r in rows]
+    out = [{"link_id": r.id, "recording_id": r.recording_id, "source": r.source, "created_at": r.created_at,
+            "created_by": r.created_by, "removed_at": r.removed_at, "removed_by": r.removed_by} for r in rows]
+    audit.record(db, user_actor(user, ip), "event.links", "enforcement_event", event_id,
+                 recordings=sorted({r["recording_id"] for r in out}))
+    db.commit()
+    return out
 
 
 def _desc(f: reports.EventFilter) -> dict:

@@ -76,21 +76,26 @@ def request_access(session: Session, user: User, reason: str, recording_id: int 
         raise Invalid("ask for one recording or one case")
     if len(reason.strip()) < 5:
         raise Invalid("give a reason (at least 5 characters): approvers decide on it")
-    target = session.get(Recording, recording_id) if recording_id else session.get(Case, case_id)
-    if target is None:
-        raise NotFound("no such recording or case")
-    req = AccessRequest(requester_id=user.id, recording_id=recording_id, case_id=case_id, reason=reason.strip())
+    # A request for an id nothing has is kept and answered like any other (pending, for an admin to
+    # reject): a different answer would tell the requester which ids exist.
+    exists = (session.get(Recording, recording_id) if recording_id else session.get(Case, case_id)) is not None
+    req = AccessRequest(requester_id=user.id, recording_id=recording_id if exists else None,
+                        case_id=case_id if exists else None, asked_recording_id=recording_id,
+                        asked_case_id=case_id, reason=reason.strip())
     session.add(req)
     session.flush()
     audit.record(session, user_actor(user, ip), "access.request", "recording" if recording_id else "case",
-                 recording_id or case_id, request=req.id, reason=req.reason)
+                 recording_id or case_id, request=req.id, reason=req.reason, exists=exists)
     return req
 
 
 def owning_unit(session: Session, req: AccessRequest) -> int | None:
+    """The unit whose supervisors decide; None when the id asked for does not exist (admins decide)."""
     if req.recording_id:
         return session.get(Recording, req.recording_id).unit_id
-    return session.get(Case, req.case_id).unit_id
+    if req.case_id:
+        return session.get(Case, req.case_id).unit_id
+    return None
 
 
 def decide(session: Session, approver: User, request_id: int, approve: bool, expires_in_seconds: int,
@@ -109,11 +114,15 @@ def decide(session: Session, approver: User, request_id: int, approve: bool, exp
         raise Forbidden("nobody approves their own request")
     if not 1 <= expires_in_seconds <= 30 * 24 * 3600:
         raise Invalid("a grant lasts between 1 second and 30 days")
+    if approve and req.recording_id is None and req.case_id is None:
+        raise Conflict(f"access request {request_id} asks for a recording or case that does not exist: "
+                       "nothing to grant; reject it")
     now = utcnow()
     req.status, req.decided_by, req.decided_at = ("approved" if approve else "rejected"), approver.police_id, now
     req.expires_at = now + timedelta(seconds=expires_in_seconds) if approve else None
     audit.record(session, user_actor(approver, ip), "access.approve" if approve else "access.reject",
-                 "recording" if req.recording_id else "case", req.recording_id or req.case_id, request=req.id,
+                 "recording" if req.recording_id or req.asked_recording_id else "case",
+                 req.recording_id or req.case_id or req.asked_recording_id or req.asked_case_id, request=req.id,
                  requester=req.requester_id, expires_at=req.expires_at.isoformat() if req.expires_at else None)
     return req
 

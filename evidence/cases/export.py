@@ -31,7 +31,7 @@ from evidence.cases.models import STAGE_NAMES, Case, Export
 from evidence.catalog import user_actor
 from evidence.config import get_settings
 from evidence.errors import Conflict, Forbidden
-from evidence.models import AuditEntry, Recording, Role, User
+from evidence.models import AuditEntry, Recording, RecordingStatus, Role, User
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore, _read_ahead
 
@@ -70,9 +70,17 @@ def _safe(name: str) -> str:
 
 
 def check_may_export(session: Session, user: User, case: Case) -> None:
+    """Who may export, and whether the case can be exported now: checked before the first byte
+    goes out, so a refused export is an error the user reads, not a download cut off midway."""
     if user.role not in EXPORT_ROLES:
         raise Forbidden(f"role {user.role} may not export evidence")
     require_work(session, user, case)
+    ids = [a.recording_id for a in cases.attachments(session, case)]
+    unverified = sorted(session.scalars(select(Recording.id).where(
+        Recording.id.in_(ids), Recording.status != RecordingStatus.verified.value))) if ids else []
+    if unverified:
+        raise Conflict(f"case {case.case_no} has attached recordings that are not verified: "
+                       f"{', '.join(map(str, unverified))}; only verified recordings can be exported: detach them")
 
 
 def write_export(session: Session, store: ObjectStore, user: User, case: Case, out: BinaryIO,

@@ -92,6 +92,10 @@ class AccessRequest(Base):
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recordings.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # The id as asked, kept even when nothing has it (recording_id / case_id are then empty): the
+    # answer and the requester's list look alike either way, so a request reveals no existence.
+    asked_recording_id: Mapped[int | None] = mapped_column(Integer)
+    asked_case_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, approved, rejected
     hours: Mapped[int] = mapped_column(Integer, default=24)

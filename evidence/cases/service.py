@@ -8,14 +8,15 @@ from sqlalchemy.orm import Session
 
 from evidence import audit
 from evidence.cases import retention
-from evidence.cases.access import require_work
+from evidence.cases.access import in_unit_reach, require_work
 from evidence.cases.models import (CASE_TYPES, NEXT_STAGES, STAGES, Case, CaseHandler, CaseRecording,
                                    CaseStageChange, SuggestionDecision)
 from evidence.catalog import get_visible, user_actor
 from evidence.coverage.models import EnforcementEvent, RecordingEventLink
+from evidence.coverage.reports import visible_events
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
-from evidence.identity import unit_by_code
-from evidence.models import Recording, Role, Unit, User
+from evidence.identity import subtree_unit_ids, unit_by_code
+from evidence.models import Recording, RecordingStatus, Role, Unit, User
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore
 
@@ -35,6 +36,11 @@ def create_case(session: Session, user: User, case_no: str, case_type: str, titl
     if session.scalar(select(Case.id).where(Case.case_no == case_no)):
         raise Conflict(f"case {case_no} already exists")
     unit_id = unit_by_code(session, unit_code).id if unit_code else user.unit_id
+    if user.role != Role.admin.value and not in_unit_reach(session, user, unit_id):
+        raise Forbidden(f"{user.role} {user.police_id} may create cases only for their own unit and the units "
+                        f"under it, not for {unit_code or 'no unit'}")
+    if user.role != Role.admin.value and ledger_elsewhere(session, case_no, unit_id):
+        raise Conflict(f"case number {case_no} is on another unit's ledger: that unit creates its case")
     case = Case(case_no=case_no.strip(), case_type=case_type, title=title.strip()[:300] or case_no,
                 unit_id=unit_id, created_by=user.police_id)
     session.add(case)
@@ -52,8 +58,11 @@ def create_case(session: Session, user: User, case_no: str, case_type: str, titl
 
 
 def create_from_ledger(session: Session, user: User, case_no: str, ip: str | None = None) -> Case:
-    """A case for a case number the ledger's events carry; its events' recordings become suggestions."""
-    events = session.scalars(select(EnforcementEvent).where(EnforcementEvent.case_no == case_no)).all()
+    """A case for a case number the ledger's events carry; its events' recordings become suggestions.
+
+    Only events the user may see count: another unit's case number is answered as unknown."""
+    events = session.scalars(visible_events(session, user, select(EnforcementEvent).where(
+        EnforcementEvent.case_no == case_no))).all()
     if not events:
         raise NotFound(f"no enforcement event carries case number {case_no}")
     first = min(events, key=lambda e: e.started_at)
@@ -61,6 +70,16 @@ def create_from_ledger(session: Session, user: User, case_no: str, ip: str | Non
     unit_code = session.scalar(select(Unit.code).where(Unit.id == first.unit_id)) if first.unit_id else None
     title = f"{first.event_type} {first.location or ''} {first.started_at:%Y-%m-%d}".strip()
     return create_case(session, user, case_no, case_type, title, unit_code, [], ip)
+
+
+def ledger_elsewhere(session: Session, case_no: str, unit_id: int | None) -> bool:
+    """True when the ledger carries this case number only on events outside the unit and its subtree:
+    the number is another unit's, and a case for it here would block that unit (numbers are unique)."""
+    units = set(session.scalars(select(EnforcementEvent.unit_id).where(
+        EnforcementEvent.case_no == case_no.strip(), EnforcementEvent.unit_id.is_not(None)).distinct()))
+    if not units:
+        return False
+    return unit_id is None or not units & set(subtree_unit_ids(session, unit_id))
 
 
 def get_case(session: Session, case_id: int) -> Case:
@@ -91,6 +110,9 @@ def attach(session: Session, store: ObjectStore, user: User, case: Case, recordi
     rec = get_visible(session, user, recording_id)
     if rec.deleted_at is not None:
         raise Conflict(f"recording {rec.id} was deleted by the retention sweep")
+    if rec.status != RecordingStatus.verified.value:  # an unverified original cannot be exported as evidence
+        raise Conflict(f"recording {rec.id} is {rec.status}: only verified recordings can be attached; "
+                       "wait until the server has verified it")
     _check_marks(rec, mark_in, mark_out)
     active = session.scalar(select(CaseRecording).where(CaseRecording.case_id == case.id,
                                                         CaseRecording.recording_id == rec.id,
@@ -154,10 +176,13 @@ def attachments(session: Session, case: Case, include_detached: bool = False) ->
 
 
 def suggestions(session: Session, case: Case) -> list[int]:
-    """Recordings linked to the case's events, neither attached nor decided yet."""
+    """Recordings linked to the case's events (those of its unit and below), neither attached nor decided yet."""
+    if case.unit_id is None:
+        return []
     linked = set(session.scalars(select(RecordingEventLink.recording_id).join(
         EnforcementEvent, EnforcementEvent.id == RecordingEventLink.event_id).where(
-        EnforcementEvent.case_no == case.case_no, RecordingEventLink.removed_at.is_(None))))
+        EnforcementEvent.case_no == case.case_no, RecordingEventLink.removed_at.is_(None),
+        EnforcementEvent.unit_id.in_(subtree_unit_ids(session, case.unit_id)))))
     attached = {a.recording_id for a in attachments(session, case)}
     decided = set(session.scalars(select(SuggestionDecision.recording_id).where(SuggestionDecision.case_id == case.id)))
     return sorted(linked - attached - decided)

@@ -1,4 +1,4 @@
-"""Coverage reports: the event list, summaries, flagged lists, stored periodic summaries, exports.
+"""Coverage reports: the event list, summaries, flagged lists, periods of the stored summaries, exports.
 
 Who sees what: supervisors and case handlers their unit and the units under it; officers their
 own events; admins and auditors everything. Callers audit each read.
@@ -18,8 +18,7 @@ from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
 from evidence.config import get_settings
-from evidence.coverage.models import (CoverageSummary, EnforcementEvent, EventCoverage, EventOfficer,
-                                      EventOfficerCoverage)
+from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage
 from evidence.identity import subtree_unit_ids
 from evidence.models import Role, Unit, User
 
@@ -188,26 +187,6 @@ def last_complete_periods(today: date) -> list[tuple[str, date]]:
     first = today.replace(day=1)
     prev_month = (first - timedelta(days=1)).replace(day=1)
     return [("day", yesterday), ("week", this_monday - timedelta(days=7)), ("month", prev_month)]
-
-
-def store_summary(session: Session, system_user: User, period: str, start: date) -> CoverageSummary:
-    tz = ZoneInfo(get_settings().timezone)
-    lo, hi = period_bounds(period, start, tz)
-    f = EventFilter(start_from=lo, start_to=hi)
-    data = {"period": period, "start": start.isoformat(), "from": lo.isoformat(), "to": hi.isoformat(),
-            "by_unit": summary(session, system_user, "unit", f), "by_type": summary(session, system_user, "type", f),
-            "by_officer": summary(session, system_user, "officer", f),
-            "roadside_missing": [r["event_id"] for r in roadside_missing(session, system_user, f)],
-            "accident_cases_without_recording": accident_cases_without_recording(session, system_user, f)}
-    row = session.scalar(select(CoverageSummary).where(CoverageSummary.period == period,
-                                                       CoverageSummary.period_start == start))
-    if row is None:
-        row = CoverageSummary(period=period, period_start=start)
-        session.add(row)
-    row.data = json.dumps(data, ensure_ascii=False, default=str)
-    row.generated_at = datetime.now(tz)
-    session.flush()
-    return row
 
 
 # -- exports --------------------------------------------------------------------------------------
