@@ -133,6 +133,7 @@ class RecordingOut(BaseModel):
     size_bytes: int
     media_kind: str
     original_filename: str
+    original_filename_hex: str | None = Field(None, description="Raw bytes (hex) of a camera file name that was not valid UTF-8.")
     device_serial: str | None
     declared_police_id: str | None
     officer_id: int | None
