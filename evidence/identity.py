@@ -67,11 +67,10 @@ def create_user(session: Session, actor: audit.Actor, police_id: str, name: str,
 def authenticate(session: Session, police_id: str, password: str, ip: str | None) -> User | None:
     """The user if the password is right and the account active; None otherwise. Raises
     login_throttle.Throttled (audited) while the account or address must wait."""
-    now = utcnow()
     user = session.scalar(select(User).where(User.police_id == police_id))
     actor = audit.Actor("user", user.id if user else None, police_id, ip)
     try:
-        login_throttle.check(session, police_id, ip, now)
+        now = login_throttle.check(session, police_id, ip)
     except login_throttle.Throttled as exc:
         audit.record(session, actor, "auth.login_throttled", "user", user.id if user else None,
                      retry_after=exc.retry_after)

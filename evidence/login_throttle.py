@@ -22,6 +22,7 @@ from evidence import audit
 from evidence.config import get_settings
 from evidence.errors import NotFound
 from evidence.models import LoginThrottle
+from evidence.timeutil import utcnow
 
 ACCOUNT, ADDRESS = "account", "address"
 
@@ -53,13 +54,18 @@ def _row(session: Session, scope: str, key: str) -> LoginThrottle | None:
                           .with_for_update())
 
 
-def check(session: Session, police_id: str, ip: str | None, now: datetime) -> None:
-    """Raise Throttled if the account or the address must wait or is locked; locks the rows."""
-    refusals = []
+def check(session: Session, police_id: str, ip: str | None) -> datetime:
+    """Raise Throttled if the account or the address must wait or is locked; else lock the rows
+    and return the time to count this attempt at (taken once the locks are held)."""
+    # The account row is created (and locked) even before a first failure, so parallel
+    # guesses at one account queue behind each other instead of all passing this check.
+    rows = []
     for scope, key in _keys(police_id, ip):
-        # The account row is created (and locked) even before a first failure, so parallel
-        # guesses at one account queue behind each other instead of all passing this check.
-        row = _get_or_create(session, scope, key, now) if scope == ACCOUNT else _row(session, scope, key)
+        locked = _get_or_create(session, scope, key, utcnow()) if scope == ACCOUNT else _row(session, scope, key)
+        rows.append((scope, key, locked))
+    now = utcnow()
+    refusals = []
+    for scope, key, row in rows:
         if row is None:
             continue
         what = "this account" if scope == ACCOUNT else f"address {key}"
@@ -71,6 +77,7 @@ def check(session: Session, police_id: str, ip: str | None, now: datetime) -> No
     if refusals:
         until, message = max(refusals, key=lambda r: r[0])
         raise Throttled(max(1, math.ceil((until - now).total_seconds())), message)
+    return now
 
 
 def _get_or_create(session: Session, scope: str, key: str, now: datetime) -> LoginThrottle:
@@ -123,11 +130,13 @@ def account_state(session: Session, police_ids: list[str], now: datetime) -> dic
     return {r.key: r for r in rows if (r.next_attempt_at and r.next_attempt_at > now)}
 
 
-def active(session: Session, now: datetime) -> list[LoginThrottle]:
-    """Accounts and addresses that must wait or are locked now."""
-    return list(session.scalars(select(LoginThrottle).where(or_(LoginThrottle.next_attempt_at > now,
-                                                                LoginThrottle.locked_until > now))
-                                .order_by(LoginThrottle.id)))
+def recent(session: Session, now: datetime) -> list[LoginThrottle]:
+    """Accounts and addresses with failed logins in the current window, or still waiting or locked."""
+    since = now - timedelta(minutes=get_settings().login_window_minutes)
+    return list(session.scalars(select(LoginThrottle).where(
+        LoginThrottle.failures > 0,
+        or_(LoginThrottle.last_failure_at > since, LoginThrottle.next_attempt_at > now, LoginThrottle.locked_until > now))
+        .order_by(LoginThrottle.id)))
 
 
 def clear(session: Session, actor: audit.Actor, throttle_id: int, user_id: int | None = None) -> LoginThrottle:

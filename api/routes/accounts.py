@@ -61,9 +61,9 @@ def unlock_user(user_id: int, db: DB, admin: Admin, ip: IP) -> UserOut:
 
 
 @router.get("/login-locks", response_model=list[LoginLockOut],
-            summary="Accounts and client addresses that must wait or are locked now (who: admin)")
+            summary="Accounts and client addresses with recent failed logins: waiting, locked or not (who: admin)")
 def list_login_locks(db: DB, _: Admin) -> list[LoginLockOut]:
-    return [LoginLockOut.model_validate(r) for r in login_throttle.active(db, utcnow())]
+    return [LoginLockOut.model_validate(r) for r in login_throttle.recent(db, utcnow())]
 
 
 @router.post("/login-locks/{lock_id}/clear", response_model=LoginLockOut,
