@@ -67,6 +67,8 @@ def current_user(db: DB, creds: Annotated[HTTPAuthorizationCredentials | None, D
     user = db.get(User, int(claims["sub"]))
     if user is None or not user.active:
         raise _unauthorized("account is disabled")
+    if claims.get("ver", 0) != user.token_version:
+        raise _unauthorized("login token was revoked (password reset by an admin): log in again")
     return user
 
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.routes import admin, audit, auth, cases, coverage, health, ingest, recordings
+from api.routes import accounts, admin, audit, auth, cases, coverage, health, ingest, recordings
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
 
@@ -51,7 +51,7 @@ def create_app() -> FastAPI:
                   for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
-    for module in (health, auth, admin, ingest, recordings, audit, coverage, cases):
+    for module in (health, auth, admin, accounts, ingest, recordings, audit, coverage, cases):
         app.include_router(module.router)
     return app
 

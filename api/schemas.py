@@ -50,6 +50,26 @@ class UserOut(BaseModel):
     role: str
     unit_id: int | None
     active: bool
+    failed_logins: int = Field(0, description="Failed logins in the current throttle window (admins only).")
+    login_blocked_until: datetime | None = Field(None, description="Login refused (429) until then: a growing delay or a lock.")
+    locked_until: datetime | None = Field(None, description="Set while the account is locked after too many failed logins.")
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=8, max_length=256)
+
+
+class LoginLockOut(BaseModel):
+    """An account (police ID as typed, lower case) or client address that must wait or is locked."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    scope: str
+    key: str
+    failures: int
+    last_failure_at: datetime
+    next_attempt_at: datetime | None
+    locked_until: datetime | None
 
 
 class StationIn(BaseModel):
@@ -113,6 +133,7 @@ class RecordingOut(BaseModel):
     size_bytes: int
     media_kind: str
     original_filename: str
+    original_filename_hex: str | None = Field(None, description="Raw bytes (hex) of a camera file name that was not valid UTF-8.")
     device_serial: str | None
     declared_police_id: str | None
     officer_id: int | None

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from docking_station import __version__
+from docking_station import __version__, names
 from docking_station.client import ServerError, StationClient
 from docking_station.config import AgentSettings
 from docking_station.identify import compile_patterns, identify, read_device_info
@@ -92,7 +92,7 @@ class Agent:
     def stage1(self, root: Path) -> CameraReport:
         root = root.resolve()
         device = read_device_info(root, self.settings.device_info_files)
-        camera = device.serial or root.name
+        camera = device.serial or names.safe(root.name)
         report = CameraReport(root=root, camera=camera)
         try:
             files = list_camera_files(root, set(self.settings.device_info_files))
@@ -107,7 +107,7 @@ class Agent:
             try:
                 st = path.stat()
             except OSError as exc:
-                report.waiting.append(f"{path.name}: {exc}")
+                report.waiting.append(f"{names.safe(path.name)}: {exc}")
                 continue
             rel = str(path.relative_to(root))
             known = self.journal.find(camera, rel, st.st_size, st.st_mtime_ns)
@@ -128,12 +128,12 @@ class Agent:
             try:
                 self._copy_one(camera, root, path, rel, st, docked_at, device, report)
             except SpoolFull as exc:
-                report.waiting.append(f"{rel}: {exc}")
+                report.waiting.append(f"{names.safe(rel)}: {exc}")
                 log.error("stage 1 stopped for camera %s: %s", camera, exc)
                 break
             except OSError as exc:  # unplugged mid-copy, or an unreadable file
-                report.waiting.append(f"{rel}: {exc.strerror or exc}")
-                log.warning("could not copy %s from camera %s: %s", rel, camera, exc)
+                report.waiting.append(f"{names.safe(rel)}: {exc.strerror or exc}")
+                log.warning("could not copy %s from camera %s: %s", names.safe(rel), camera, exc)
                 if not root.exists():
                     report.waiting.append("camera removed during copy; the rest waits for the next dock")
                     break
@@ -150,18 +150,18 @@ class Agent:
         self.spool.reserve(st.st_size, self._evict)
         stored = False
         try:
-            self.stage1_events.file_started(camera, path.name, st.st_size)
+            self.stage1_events.file_started(camera, entry.filename, st.st_size)
             sha, spool_path, stored = self.spool.copy_in(
-                path, f"{entry.id}", lambda n: self.stage1_events.bytes_copied(camera, path.name, n))
+                path, f"{entry.id}", lambda n: self.stage1_events.bytes_copied(camera, entry.filename, n))
             if path.stat().st_mtime_ns != st.st_mtime_ns:
-                raise OSError(f"{rel} changed while it was copied")
+                raise OSError(f"{names.safe(rel)} changed while it was copied")
         finally:
             self.spool.release(st.st_size, stored)
         self.journal.update(entry.id, state="spooled", sha256=sha, spool_path=str(spool_path), spooled_at=now(),
                             last_error=None)
         report.copied += 1
         report.copied_bytes += st.st_size
-        self.stage1_events.file_done(camera, path.name)
+        self.stage1_events.file_done(camera, entry.filename)
 
     def _evict(self, need: int) -> int:
         """Remove verified files from the spool, oldest first, until `need` bytes are free."""
@@ -194,11 +194,11 @@ class Agent:
         except FileNotFoundError:
             return 0
         except OSError as exc:
-            log.warning("could not wipe %s from the camera: %s", path, exc)
+            log.warning("could not wipe %s from the camera: %s", names.safe(str(path)), exc)
             return 0
         self.journal.update(e.id, wiped_at=now())
         self.uploader.outcome.wiped += 1
-        log.info("wiped %s from camera %s (verified as recording %s)", e.rel_path, e.camera, e.recording_id)
+        log.info("wiped %s from camera %s (verified as recording %s)", e.display_path, e.camera, e.recording_id)
         return 1
 
     def wipe_verified(self) -> int:

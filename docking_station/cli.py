@@ -36,7 +36,7 @@ def load_settings(config: Path | None) -> AgentSettings:
 def setup_logging(settings: AgentSettings, verbose: bool) -> None:
     settings.spool_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(settings.resolved_log_file, maxBytes=20_000_000, backupCount=5,
-                                                   encoding="utf-8")
+                                                   encoding="utf-8", errors="backslashreplace")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -138,7 +138,7 @@ def status(config: ConfigOpt = None, all_files: Annotated[bool, typer.Option("--
     rows = journal.all() if all_files else [e for e in journal.all() if e.state != "verified"]
     table = Table("camera", "file", "state", "size", "recording", "wiped", "last error")
     for e in rows[-500:]:
-        table.add_row(e.camera, e.rel_path, e.state, f"{e.size / 1e6:.1f} MB", str(e.recording_id or ""),
+        table.add_row(e.camera, e.display_path, e.state, f"{e.size / 1e6:.1f} MB", str(e.recording_id or ""),
                       "yes" if e.wiped_at else "", (e.last_error or "")[:80])
     console.print(table)
     journal.close()

@@ -98,7 +98,7 @@ def summary(console: Console, reports: list[CameraReport], outcome: Outcome, cou
     if problems:
         console.print(f"[bold red]{len(problems)} file(s) not verified:[/]")
         for e in problems:
-            console.print(f"  {e.camera}/{e.rel_path} [{e.state}] {e.last_error or ''}")
+            console.print(f"  {e.camera}/{e.display_path} [{e.state}] {e.last_error or ''}")
     for r in reports:
         for reason in r.waiting:
             console.print(f"  [yellow]waiting on camera {r.camera}:[/] {reason}")

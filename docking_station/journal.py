@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from docking_station import names
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     id INTEGER PRIMARY KEY,
@@ -77,7 +79,16 @@ class Entry:
 
     @property
     def filename(self) -> str:
-        return Path(self.rel_path).name
+        """The name sent to the server and shown: a safe stand-in when it is not UTF-8."""
+        return names.safe(Path(self.rel_path).name)
+
+    @property
+    def filename_raw_hex(self) -> str | None:
+        return names.raw_hex(Path(self.rel_path).name)
+
+    @property
+    def display_path(self) -> str:
+        return names.safe(self.rel_path)
 
 
 class Journal:
@@ -110,11 +121,15 @@ class Journal:
 
     def _rows(self, sql: str, args=()) -> list[Entry]:
         with self._lock:
-            return [Entry(**dict(r)) for r in self._db.execute(sql, args).fetchall()]
+            rows = [dict(r) for r in self._db.execute(sql, args).fetchall()]
+        for row in rows:  # names that are not UTF-8 are stored as raw bytes
+            for key in ("camera", "camera_root", "rel_path"):
+                row[key] = names.from_db(row[key])
+        return [Entry(**row) for row in rows]
 
     def find(self, camera: str, rel_path: str, size: int, mtime_ns: int) -> Entry | None:
         rows = self._rows("SELECT * FROM files WHERE camera=? AND rel_path=? AND size=? AND mtime_ns=?",
-                          (camera, rel_path, size, mtime_ns))
+                          (names.to_db(camera), names.to_db(rel_path), size, mtime_ns))
         return rows[0] if rows else None
 
     def get(self, entry_id: int) -> Entry:
@@ -129,7 +144,8 @@ class Journal:
                 "VALUES (?,?,?,?,?,'copying',?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (camera, rel_path, size, mtime_ns) DO UPDATE SET camera_root=excluded.camera_root, "
                 "updated_at=excluded.updated_at",
-                (camera, camera_root, rel_path, size, mtime_ns, docked_at, now(), identity.get("serial"),
+                (names.to_db(camera), names.to_db(camera_root), names.to_db(rel_path), size, mtime_ns, docked_at,
+                 now(), identity.get("serial"),
                  identity.get("police_id"), identity.get("started_at"), identity.get("time_source"),
                  int(identity.get("important", False)), identity.get("kind")))
         return self.find(camera, rel_path, size, mtime_ns)

@@ -75,7 +75,8 @@ class Uploader:
     def _meta(self, e: Entry) -> dict:
         return {"sha256": e.sha256, "size_bytes": e.size, "filename": e.filename, "device_serial": e.serial,
                 "police_id": e.police_id, "started_at": e.started_at, "time_source": e.time_source or "unknown",
-                "important": bool(e.important), "docked_at": e.docked_at}
+                "important": bool(e.important), "docked_at": e.docked_at,
+                **({"filename_raw_hex": e.filename_raw_hex} if e.filename_raw_hex else {})}
 
     def step(self, e: Entry) -> str:
         """Move one file as far as it can go now. Returns its state afterwards.
@@ -123,10 +124,10 @@ class Uploader:
     def _spool_suspect(self, e: Entry, reason: str) -> str:
         """The server's hash differed, or it refused a part's size. If the spool copy itself is
         bad, copy the file again from the camera; otherwise send it again."""
-        log.warning("server could not verify %s: %s", e.rel_path, reason)
+        log.warning("server could not verify %s: %s", e.display_path, reason)
         actual = self.spool.rehash(Path(e.spool_path)) if e.spool_path else None
         if actual != e.sha256:
-            log.warning("spool copy of %s is damaged; it will be copied again from the camera", e.rel_path)
+            log.warning("spool copy of %s is damaged; it will be copied again from the camera", e.display_path)
             if e.spool_path and not any(o.id != e.id for o in self.journal.spool_users(e.spool_path)):
                 self.spool.forget(self.spool.remove(Path(e.spool_path)))
             self.journal.update(e.id, state="copying", spool_path=None, session_id=None,
@@ -236,8 +237,8 @@ class Uploader:
         if isinstance(detail, list):  # validation errors: field and rule
             detail = "; ".join(f"{'.'.join(map(str, d.get('loc', [])[1:]))}: {d.get('msg')}" for d in detail)
         reason = f"refused by the server (HTTP {exc.status}): {detail}"
-        log.error("%s %s", e.rel_path, reason)
+        log.error("%s %s", e.display_path, reason)
         self.journal.update(e.id, state="refused", last_error=reason[:2000])
         with self._lock:
-            self.outcome.refused[e.rel_path] = reason
+            self.outcome.refused[e.display_path] = reason
         self.events.file_done(e, "refused")

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence import audit, login_throttle, passwords
 from evidence.errors import Conflict, NotFound, Invalid
 from evidence.models import Role, Station, Unit, User
 from evidence.security import (hash_password, hash_station_secret, new_station_key, split_station_key,
@@ -50,8 +50,7 @@ def create_user(session: Session, actor: audit.Actor, police_id: str, name: str,
         raise Invalid("police_id must be 1-32 letters or digits")
     if role not in {r.value for r in Role}:
         raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}")
-    if len(password) < 8:
-        raise Invalid("password must be at least 8 characters")
+    passwords.check(password, police_id)
     if session.scalar(select(User).where(User.police_id == police_id)):
         raise Conflict(f"a user with police_id {police_id} already exists")
     unit = unit_by_code(session, unit_code) if unit_code else None
@@ -66,10 +65,22 @@ def create_user(session: Session, actor: audit.Actor, police_id: str, name: str,
 
 
 def authenticate(session: Session, police_id: str, password: str, ip: str | None) -> User | None:
+    """The user if the password is right and the account active; None otherwise. Raises
+    login_throttle.Throttled (audited) while the account or address must wait."""
     user = session.scalar(select(User).where(User.police_id == police_id))
-    ok = verify_password(password, user.password_hash if user else None) and bool(user and user.active)
     actor = audit.Actor("user", user.id if user else None, police_id, ip)
+    try:
+        now = login_throttle.check(session, police_id, ip)
+    except login_throttle.Throttled as exc:
+        audit.record(session, actor, "auth.login_throttled", "user", user.id if user else None,
+                     retry_after=exc.retry_after)
+        raise
+    ok = verify_password(password, user.password_hash if user else None) and bool(user and user.active)
     audit.record(session, actor, "auth.login" if ok else "auth.login_failed", "user", user.id if user else None)
+    if ok:
+        login_throttle.succeeded(session, police_id)
+    else:
+        login_throttle.failed(session, police_id, ip, user.id if user else None, now)
     return user if ok else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence.db import Base, UTCDateTime
@@ -63,8 +63,26 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when an admin resets the password or disables the account: older tokens stop working.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     unit: Mapped[Unit | None] = relationship()
+
+
+class LoginThrottle(Base):
+    """Failed logins of one account (police ID as typed) or one client address, in the database
+    so every API process sees the same count; see evidence/login_throttle.py."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_login_throttle_scope_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))  # account, address
+    key: Mapped[str] = mapped_column(String(200))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Station(Base):
@@ -125,6 +143,9 @@ class Recording(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     media_kind: Mapped[str] = mapped_column(String(16))
     original_filename: Mapped[str] = mapped_column(String(1024))
+    # The camera's name as raw bytes (hex) when it was not valid UTF-8; original_filename is then
+    # the dock's safe stand-in, so nothing of the name is lost.
+    original_filename_hex: Mapped[str | None] = mapped_column(String(1024))
     object_key: Mapped[str] = mapped_column(String(200))
     # The S3 version that was verified: every read names it, so a later version written over
     # the key (by someone with storage credentials) can never be served as the original.

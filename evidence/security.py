@@ -30,11 +30,12 @@ def verify_password(password: str, hashed: str | None) -> bool:
     return _passwords.verify(password, hashed)
 
 
-def create_token(user_id: int, role: str) -> tuple[str, int]:
+def create_token(user_id: int, role: str, version: int = 0) -> tuple[str, int]:
+    """`ver` is the account's token_version: bumping it (password reset, disable) revokes the token."""
     settings = get_settings()
     lifetime = timedelta(minutes=settings.token_minutes)
     now = utcnow()
-    payload = {"sub": str(user_id), "role": role, "iat": now, "exp": now + lifetime, "typ": "user"}
+    payload = {"sub": str(user_id), "role": role, "iat": now, "exp": now + lifetime, "typ": "user", "ver": version}
     return jwt.encode(payload, settings.resolved_secret("secret_key"), algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 

@@ -18,6 +18,8 @@ class UploadRequest(BaseModel):
     sha256: str = Field(description="SHA-256 of the whole file, hex.")
     size_bytes: int = Field(description="File size in bytes.")
     filename: str = Field(description="Original file name on the camera (bare name).")
+    filename_raw_hex: str | None = Field(None, description="The name's raw bytes in hex when they are not valid UTF-8; "
+                                         "filename is then a safe stand-in chosen by the station.")
     device_serial: str | None = Field(None, description="Camera serial.")
     police_id: str | None = Field(None, description="警号 found in the file name or device info.")
     started_at: datetime | None = Field(None, description="Recording start on the device clock; without offset it is the unit's time zone.")
@@ -39,6 +41,11 @@ class UploadRequest(BaseModel):
     @classmethod
     def _name(cls, v: str) -> str:
         return validation.check_filename(v)
+
+    @field_validator("filename_raw_hex")
+    @classmethod
+    def _raw_name(cls, v: str | None) -> str | None:
+        return validation.check_raw_name_hex(v)
 
     @field_validator("device_serial")
     @classmethod

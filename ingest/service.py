@@ -75,6 +75,7 @@ def _fill_recording(session: Session, rec: Recording, station: Station, req: Upl
     tz = get_settings().timezone
     rec.size_bytes = req.size_bytes
     rec.original_filename = req.filename
+    rec.original_filename_hex = req.filename_raw_hex
     rec.media_kind = media_kind(req.filename)
     rec.device_serial = req.device_serial
     rec.declared_police_id = req.police_id

@@ -13,6 +13,7 @@ MAX_FILENAME_BYTES = 255
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
+RAW_NAME_HEX = re.compile(r"^[0-9a-f]{2,%d}$" % (2 * MAX_FILENAME_BYTES))
 
 MEDIA_KINDS = {
     "video": {"mp4", "mov", "avi", "mkv", "ts", "dav"},
@@ -22,13 +23,19 @@ MEDIA_KINDS = {
 
 
 def check_filename(name: str) -> str:
-    """A bare file name: no directories, no `..`, no control characters, valid UTF-8, ≤255 bytes."""
+    """A bare file name: no directories, no `..`, no control characters, valid UTF-8, ≤255 bytes.
+
+    The name is NFC-normalised first and the checks apply to what is stored: some characters
+    (U+0958 and other composition exclusions) grow when normalised."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError("filename is empty")
     try:
-        encoded = name.encode("utf-8")
+        name.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("filename is not valid Unicode (undecodable bytes or lone surrogates)") from None
+    given = len(name.encode("utf-8"))
+    name = unicodedata.normalize("NFC", name)
+    encoded = name.encode("utf-8")
     if "\ufffd" in name:
         raise ValueError("filename contains U+FFFD: it was not valid UTF-8 on the camera; rename it")
     if "/" in name or "\\" in name:
@@ -38,8 +45,22 @@ def check_filename(name: str) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
         raise ValueError("filename contains control or invisible format characters")
     if len(encoded) > MAX_FILENAME_BYTES:
-        raise ValueError(f"filename is {len(encoded)} bytes in UTF-8; at most {MAX_FILENAME_BYTES} are allowed")
-    return unicodedata.normalize("NFC", name)
+        grown = f" after Unicode NFC normalisation (given: {given} bytes)" if given != len(encoded) else ""
+        raise ValueError(f"filename is {len(encoded)} bytes in UTF-8{grown}; at most {MAX_FILENAME_BYTES} are allowed")
+    return name
+
+
+def check_raw_name_hex(value: str | None) -> str | None:
+    """The camera's file name as raw bytes, hex, sent when it was not valid UTF-8."""
+    if value is None:
+        return None
+    value = value.strip().lower()
+    if not RAW_NAME_HEX.match(value) or len(value) % 2:
+        raise ValueError(f"filename_raw_hex must be an even number (2-{2 * MAX_FILENAME_BYTES}) of hexadecimal digits")
+    raw = bytes.fromhex(value)
+    if b"/" in raw or b"\0" in raw:
+        raise ValueError("filename_raw_hex must be a bare name: no '/' and no NUL byte")
+    return value
 
 
 def media_kind(filename: str) -> str:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
 from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, read_upload
+from api.routes.accounts import with_login_state
 from api.schemas import (DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated, StationIn, StationOut, UnitIn,
                          UnitOut, UserIn, UserOut)
 from evidence import devices, identity
@@ -38,9 +39,10 @@ def create_user(body: UserIn, db: DB, admin: Admin, ip: IP) -> UserOut:
     return UserOut.model_validate(user)
 
 
-@router.get("/users", response_model=list[UserOut], summary="List users (who: admin)")
+@router.get("/users", response_model=list[UserOut],
+            summary="List users, with failed logins and locks (who: admin)")
 def list_users(db: DB, _: Admin) -> list[UserOut]:
-    return [UserOut.model_validate(u) for u in db.scalars(select(User).order_by(User.id))]
+    return with_login_state(db, list(db.scalars(select(User).order_by(User.id))))
 
 
 @router.post("/stations", response_model=StationCreated, status_code=status.HTTP_201_CREATED,

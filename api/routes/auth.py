@@ -1,4 +1,5 @@
-"""Login. Who: anyone (the password decides); every attempt is audited."""
+"""Login. Who: anyone (the password decides); every attempt is audited, repeated failures
+per account and per address are throttled (429 with Retry-After, then a temporary lock)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,23 @@ from fastapi.security import OAuth2PasswordRequestForm
 from api.deps import DB, IP, AnyUser
 from api.schemas import LoginIn, TokenOut, UserOut
 from evidence.identity import authenticate
+from evidence.login_throttle import Throttled
 from evidence.security import create_token
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 def _login(db, police_id: str, password: str, ip: str | None) -> TokenOut:
-    user = authenticate(db, police_id, password, ip)
+    try:
+        user = authenticate(db, police_id, password, ip)
+    except Throttled as exc:  # answered at once: the client waits, not the event loop
+        db.commit()
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, f"{exc.message} (retry after {exc.retry_after} s)",
+                            headers={"Retry-After": str(exc.retry_after)}) from None
     db.commit()
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong police ID or password, or account disabled")
-    token, seconds = create_token(user.id, user.role)
+    token, seconds = create_token(user.id, user.role, user.token_version)
     return TokenOut(access_token=token, expires_in=seconds)
 
 
