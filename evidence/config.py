@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE", "OFF"] = Field(
         "COMPLIANCE", description="S3 object-lock mode applied to verified originals."
     )
-    retention_days: int = Field(183, ge=1, description="Default retention of an original, counted from its recording time.")
+    retention_days: int = Field(183, ge=1, description="Default retention of an original, counted from the later of its recording and its arrival (verification).")
+    retention_min_days_after_arrival: int = Field(183, ge=0, description="The sweep never deletes an original sooner than this after it arrived, whatever its keep-until date says.")
     secret_key: str = Field("", description="Key that signs login tokens. Empty: generated once and kept in data_dir.")
     token_minutes: int = Field(30, ge=1, le=24 * 60, description="Lifetime of a login token.")
     part_size_mib: int = Field(16, ge=5, le=5 * 1024, description="Smallest multipart part size handed to stations.")

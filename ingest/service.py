@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence import audit
+from evidence.cases import retention
 from evidence.config import MiB, get_settings
 from evidence.devices import officer_at
 from evidence.errors import Conflict, NotFound
@@ -268,7 +269,7 @@ def _mark_verified(session: Session, store: ObjectStore, rec: Recording, up: Upl
     now = utcnow()
     rec.status, rec.status_reason, rec.verified_at = RecordingStatus.verified.value, None, now
     rec.uploaded_at = rec.uploaded_at or now
-    rec.retain_until = (rec.started_at or now) + timedelta(days=get_settings().retention_days)
+    rec.retain_until = retention.counted_from(rec, now) + timedelta(days=get_settings().retention_days)
     locked = store.lock_original(rec.object_key, rec.retain_until) if rec.retain_until > now else False
     up.status, up.verified_at = SessionStatus.verified.value, now
     audit.record(session, actor, "recording.verified", "recording", rec.id, session=up.id, sha256=rec.sha256,
