@@ -57,7 +57,7 @@ class UploadRequest(BaseModel):
     @field_validator("started_at")
     @classmethod
     def _started(cls, v):
-        return validation.check_time(v, "started_at")
+        return validation.check_device_time(v, "started_at")  # a wrong camera clock is flagged, not refused
 
     @field_validator("docked_at")
     @classmethod

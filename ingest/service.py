@@ -21,7 +21,7 @@ from minio.error import S3Error
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence import audit, clock
 from evidence.cases import retention
 from evidence.config import MiB, get_settings
 from evidence.devices import officer_at
@@ -86,6 +86,7 @@ def _fill_recording(session: Session, rec: Recording, station: Station, req: Upl
     rec.important = req.important
     rec.station_id = station.id
     rec.docked_at = to_utc(req.docked_at, tz) if req.docked_at else None
+    clock.flag(rec)
     _attribute(session, rec, station, req)
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from evidence import processing
+from evidence import clock, processing
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.models import ProcessingState, Recording
@@ -130,6 +130,7 @@ def _save_probe(recording_id: int, info: MediaInfo) -> None:
         rec.creation_time, rec.location, rec.media_info = info.creation_time, info.location, info.summary_json()
         if rec.started_at and info.duration:
             rec.ended_at = rec.started_at + timedelta(seconds=info.duration)
+        clock.estimate(rec)
     if info.duration:
         _refresh_coverage(recording_id)
 

@@ -18,6 +18,7 @@ from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
 from evidence.config import get_settings
+from evidence.coverage import clock_gaps
 from evidence.coverage.models import (CoverageSummary, EnforcementEvent, EventCoverage, EventOfficer,
                                       EventOfficerCoverage)
 from evidence.identity import subtree_unit_ids
@@ -94,9 +95,11 @@ def event_rows(session: Session, user: User, f: EventFilter, limit: int | None =
             o = dict(zip(("police_id", "status", "covered_seconds", "ratio", "recording_ids"), o))
             o["recording_ids"] = json.loads(o["recording_ids"])
             officers[event_id].append(o)
+    gaps = clock_gaps.unplaced(session, events)
     for e in events:
         e["recording_ids"] = json.loads(e["recording_ids"])
         e["officers"] = officers[e["id"]]
+        e["clock_unplaced"] = gaps.get(e["id"], [])
     return events
 
 
@@ -212,7 +215,8 @@ def store_summary(session: Session, system_user: User, period: str, start: date)
 
 # -- exports --------------------------------------------------------------------------------------
 EVENT_COLUMNS = ["event_id", "event_type", "police_ids", "started_at", "ended_at", "location", "case_no", "roadside",
-                 "status", "window_seconds", "covered_seconds", "ratio", "late_upload", "recording_ids", "officers"]
+                 "status", "window_seconds", "covered_seconds", "ratio", "late_upload", "recording_ids", "officers",
+                 "clock_unplaced"]
 
 
 def _flat(row: dict, columns: list[str], tz: ZoneInfo) -> list:
