@@ -133,6 +133,7 @@ class RecordingOut(BaseModel):
     media_kind: str
     original_filename: str
     device_serial: str | None
+    serial_source: str | None = None
     declared_police_id: str | None
     officer_id: int | None
     officer_source: str

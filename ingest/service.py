@@ -86,6 +86,7 @@ def _fill_recording(session: Session, rec: Recording, station: Station, req: Upl
     rec.important = req.important
     rec.station_id = station.id
     rec.docked_at = to_utc(req.docked_at, tz) if req.docked_at else None
+    rec.serial_source = req.serial_source if req.device_serial else None
     clock.flag(rec)
     _attribute(session, rec, station, req)
 
