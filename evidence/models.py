@@ -146,7 +146,7 @@ class Recording(Base):
     # and left out of coverage until an admin sets the camera's clock offset (clock_corrected_at).
     clock_implausible: Mapped[bool] = mapped_column(Boolean, default=False)
     clock_note: Mapped[str | None] = mapped_column(Text)
-    clock_corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     started_at_estimated: Mapped[datetime | None] = mapped_column(UTCDateTime)  # arrival minus duration
     time_source: Mapped[str] = mapped_column(String(16), default="unknown")
     important: Mapped[bool] = mapped_column(Boolean, default=False)

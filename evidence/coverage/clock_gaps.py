@@ -1,4 +1,5 @@
-"""Footage from a camera with a wrong clock, shown beside the events it may belong to.
+"""Footage from a camera with a wrong clock: read for coverage once corrected, and shown beside
+the events it may belong to until then.
 
 A recording flagged `device clock implausible` covers nothing until an admin sets the camera's
 offset (evidence.clock). Meanwhile an event that is not covered lists, as `clock_unplaced`, its
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from evidence.coverage.models import EventOfficer
@@ -42,3 +43,12 @@ def unplaced(session: Session, events: list[dict]) -> dict[int, list[int]]:
         if ids:
             out[e["id"]] = ids
     return out
+
+
+def with_corrected(session: Session, rows: list, query: Select, user_ids: set[int]) -> list:
+    """Add these officers' clock-corrected recordings to rows read by device-time range: their device
+    clock puts them elsewhere (few, and read through their index). Rows start with the recording id."""
+    if not user_ids:
+        return rows
+    extra = session.execute(query.where(Recording.officer_id.in_(user_ids), Recording.clock_corrected_at.is_not(None)))
+    return list({r[0]: r for r in [*rows, *extra]}.values())

@@ -12,11 +12,12 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Float, and_, cast, delete, extract, or_, select, text, update
+from sqlalchemy import Float, cast, delete, extract, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from evidence import audit
+from evidence.coverage import clock_gaps
 from evidence.coverage.engine import Clip, evaluate
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
                                       RecordingEventLink)
@@ -152,10 +153,10 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
         user_ids = {user_id for os_ in officers.values() for _, user_id in os_ if user_id}
         lo = min(e.started_at for e in events) - timedelta(seconds=reach)
         hi = max(e.ended_at or e.started_at for e in events) + timedelta(seconds=reach)
-        near = and_(Recording.started_at < hi, Recording.ended_at > lo)  # device times; offsets are rare
         rows = session.execute(_recording_query().where(
-            Recording.officer_id.in_(user_ids), or_(near, Recording.clock_offset_seconds != 0))).all() \
+            Recording.officer_id.in_(user_ids), Recording.started_at < hi, Recording.ended_at > lo)).all() \
             if user_ids else []
+        rows = clock_gaps.with_corrected(session, rows, _recording_query(), user_ids)
         done += _store(session, events, officers, ClipIndex(rows), all_rules, now or utcnow())
     return done
 
