@@ -178,7 +178,8 @@ def devices_import(csv_file: Path) -> None:
 def devices_set_clock(serial: str,
                       device_time: Annotated[str, typer.Option(help="What the camera showed (ISO 8601, unit's zone)")],
                       actual_time: Annotated[str, typer.Option(help="The true time at that moment")],
-                      all_flagged: Annotated[bool, typer.Option(help="Also re-correct recordings corrected before")] = False) -> None:
+                      all_flagged: Annotated[bool, typer.Option(
+                          help="Also re-correct recordings corrected before")] = False) -> None:
     """Set a camera's clock offset: its recordings flagged `device clock implausible` move to their true time."""
     from datetime import datetime
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
 from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, read_upload
-from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated, StationIn, StationOut, UnitIn,
-                         UnitOut, UserIn, UserOut)
+from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated,
+                         StationIn, StationOut, UnitIn, UnitOut, UserIn, UserOut)
 from evidence import clock, devices, identity
 from evidence.catalog import user_actor
 from evidence.errors import Invalid

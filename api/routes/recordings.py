@@ -31,7 +31,8 @@ def search(db: DB, user: AnyUser, ip: IP,
            start_to: Annotated[datetime | None, Query(description="Recording start < this")] = None,
            status: Annotated[RecordingStatus | None, Query()] = None,
            important: bool | None = None,
-           clock_implausible: Annotated[bool | None, Query(description="Flagged: the camera clock was implausible")] = None,
+           clock_implausible: Annotated[bool | None,
+                                        Query(description="Flagged: the camera clock was implausible")] = None,
            page: Annotated[int, Query(ge=1)] = 1,
            page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> RecordingPage:
     tz = get_settings().timezone

@@ -4,8 +4,9 @@ standard: kept `retention_days` (6 months by default) from the later of recordin
 (the law's six months are of storage: footage docked months late, or from a camera whose clock
 is wrong, still gets them); case: attached to a case, kept permanently; flagged (obstruction,
 major incident): `flagged_retention_days`, 0 = permanent. Nothing is deleted sooner than
-`retention_min_days_after_arrival` after it arrived. A legal hold on the recording or on a case it belongs to stops any deletion.
-Object-lock retention on the original follows the class: extended, never shortened.
+`retention_min_days_after_arrival` after it arrived. A legal hold on the recording or on a case
+it belongs to stops any deletion. Object-lock retention on the original follows the class:
+extended, never shortened.
 """
 
 from __future__ import annotations
