@@ -103,3 +103,21 @@ def test_an_open_event_shows_the_wrong_clock_footage_that_arrived_after_it(world
     event = next(e for e in items if e["event_id"] == tag)
     assert event["status"] == "pending" and event["recording_ids"] == []
     assert event["clock_unplaced"] == [rec_id]
+
+
+def test_the_cli_sets_a_camera_clock_too(world, service, admin_token, tmp_path):
+    from tests.test_coverage_docked import evidence_cli
+
+    serial = unique("CAMI").upper()
+    clip = media.h264_mp4(tmp_path / "cli.mp4", seed=1730, seconds=1)
+    rec_id = upload(world, clip, world.users["officer_a"][0], serial, "2000-01-02T00:00:00")
+    result = evidence_cli("devices", "set-clock", serial, "--device-time", "2000-01-01T00:00:00",
+                          "--actual-time", "2026-11-22T08:00:00")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 recording(s) corrected" in result.stdout
+    rec = service.http.get(f"/api/v1/recordings/{rec_id}", headers={"Authorization": f"Bearer {admin_token}"}).json()
+    assert iso(rec["started_at_corrected"]) == datetime(2026, 11, 23, 8, 0, tzinfo=CST)
+    assert rec["clock_corrected_at"] is not None and rec["started_at_device"].startswith("2000-01-02T00:00:00")
+    unknown = evidence_cli("devices", "set-clock", "NO-SUCH-CAMERA", "--device-time", "2000-01-01T00:00:00",
+                           "--actual-time", "2026-11-22T08:00:00")
+    assert unknown.returncode == 1 and "camera NO-SUCH-CAMERA not found" in unknown.stdout + unknown.stderr
