@@ -118,6 +118,25 @@ class DeviceOut(BaseModel):
     serial: str
     model: str | None
     unit_id: int | None
+    clock_offset_seconds: int | None = None
+    clock_offset_set_at: datetime | None = None
+
+
+class ClockOffsetIn(BaseModel):
+    """The camera's clock error: what it showed at a moment and the true time then (no offset: the
+    unit's time zone), or the offset itself (device minus true time, seconds)."""
+
+    device_time: datetime | None = None
+    actual_time: datetime | None = None
+    offset_seconds: int | None = None
+    only_uncorrected: bool = Field(True, description="Leave recordings an earlier offset already corrected.")
+
+
+class ClockOffsetOut(BaseModel):
+    serial: str
+    clock_offset_seconds: int
+    recordings_corrected: int
+    events_recomputed: int
 
 
 class ImportOut(BaseModel):
@@ -135,6 +154,7 @@ class RecordingOut(BaseModel):
     original_filename: str
     original_filename_hex: str | None = Field(None, description="Raw bytes (hex) of a camera file name that was not valid UTF-8.")
     device_serial: str | None
+    serial_source: str | None = None
     declared_police_id: str | None
     officer_id: int | None
     officer_source: str
@@ -142,6 +162,11 @@ class RecordingOut(BaseModel):
     started_at_device: datetime | None
     started_at: datetime | None
     clock_offset_seconds: int
+    started_at_corrected: datetime | None = None
+    clock_implausible: bool = False
+    clock_note: str | None = None
+    clock_corrected_at: datetime | None = None
+    started_at_estimated: datetime | None = None
     time_source: str
     important: bool
     station_id: int | None

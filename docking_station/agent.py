@@ -14,7 +14,7 @@ from pathlib import Path
 from docking_station import __version__, names
 from docking_station.client import ServerError, StationClient
 from docking_station.config import AgentSettings
-from docking_station.identify import compile_patterns, identify, read_device_info
+from docking_station.identify import compile_patterns, folder_serial, identify, read_device_info
 from docking_station.journal import Entry, Journal, now
 from docking_station.spool import GB, Spool, SpoolFull
 from docking_station.uploader import TokenBucket, UploadEvents, Uploader
@@ -118,6 +118,7 @@ class Agent:
                 continue
             todo.append((path, st, known))
         # Important files first, then oldest first.
+        folder = folder_serial(files, self.patterns)  # for files whose name carries no serial
         todo.sort(key=lambda t: (not identify(t[0], device, self.patterns).important, t[1].st_mtime_ns))
         self.stage1_events.camera_started(camera, len(todo), sum(t[1].st_size for t in todo))
         for path, st, known in todo:
@@ -126,7 +127,7 @@ class Agent:
                 break
             rel = str(path.relative_to(root))
             try:
-                self._copy_one(camera, root, path, rel, st, docked_at, device, report)
+                self._copy_one(camera, root, path, rel, st, docked_at, device, report, folder)
             except SpoolFull as exc:
                 report.waiting.append(f"{names.safe(rel)}: {exc}")
                 log.error("stage 1 stopped for camera %s: %s", camera, exc)
@@ -141,12 +142,13 @@ class Agent:
         self.stage1_events.camera_done(report)
         return report
 
-    def _copy_one(self, camera, root, path, rel, st, docked_at, device, report) -> None:
-        ident = identify(path, device, self.patterns)
+    def _copy_one(self, camera, root, path, rel, st, docked_at, device, report, folder=None) -> None:
+        ident = identify(path, device, self.patterns, folder)
         started = ident.started_at.isoformat() if ident.started_at else None
         entry = self.journal.start_copy(camera, str(root), rel, st.st_size, st.st_mtime_ns, docked_at,
                                         serial=ident.serial, police_id=ident.police_id, started_at=started,
-                                        time_source=ident.time_source, important=ident.important, kind=ident.kind)
+                                        time_source=ident.time_source, important=ident.important, kind=ident.kind,
+                                        serial_source=ident.serial_source)
         self.spool.reserve(st.st_size, self._evict)
         stored = False
         try:

@@ -48,6 +48,7 @@ class FileIdentity:
     time_source: str  # filename, device_info, container, mtime, unknown
     important: bool
     kind: str
+    serial_source: str | None = None  # device_info, filename, folder (the camera's other files agree)
 
 
 def compile_patterns(extra: list[str]) -> list[re.Pattern]:
@@ -126,10 +127,24 @@ def _valid(value: str | None, pattern: re.Pattern, what: str, path: Path) -> str
     return value
 
 
-def identify(path: Path, device: DeviceInfo, patterns: list[re.Pattern]) -> FileIdentity:
+def folder_serial(paths: list[Path], patterns: list[re.Pattern]) -> str | None:
+    """The serial every file of a camera that names one agrees on (None if none does, or they differ):
+    what a file whose name carries no serial (`执法 记录 0001.MP4`) belongs to."""
+    named = set()
+    for path in paths:
+        serial = (_from_filename(path.name, patterns) or {}).get("serial")
+        if serial and SERIAL.match(serial):
+            named.add(serial)
+    return named.pop() if len(named) == 1 else None
+
+
+def identify(path: Path, device: DeviceInfo, patterns: list[re.Pattern], folder: str | None = None) -> FileIdentity:
     parsed = _from_filename(path.name, patterns) or {}
     kind = media_kind(path.name)
-    serial = _valid(device.serial, SERIAL, "device serial", path) or _valid(parsed.get("serial"), SERIAL, "serial", path)
+    from_info = _valid(device.serial, SERIAL, "device serial", path)
+    from_name = None if from_info else _valid(parsed.get("serial"), SERIAL, "serial", path)
+    serial = from_info or from_name or folder
+    serial_source = "device_info" if from_info else "filename" if from_name else "folder" if folder else None
     police_id = (_valid(parsed.get("police_id"), POLICE_ID, "police ID", path)
                  or _valid(device.police_id, POLICE_ID, "police ID", path))
     started, source = parsed.get("start"), "filename"
@@ -141,4 +156,4 @@ def identify(path: Path, device: DeviceInfo, patterns: list[re.Pattern]) -> File
         except OSError:
             started, source = None, "unknown"
     return FileIdentity(serial=serial, police_id=police_id, started_at=started, time_source=source,
-                        important=bool(parsed.get("important")), kind=kind)
+                        important=bool(parsed.get("important")), kind=kind, serial_source=serial_source)

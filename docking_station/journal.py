@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_state ON files(state);
 CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
 """
+ADDED_COLUMNS = {"serial_source": "TEXT"}  # columns newer than a journal an older agent may have left
 
 PENDING_UPLOAD = ("spooled", "uploading", "verifying")
 
@@ -76,6 +77,7 @@ class Entry:
     wiped_at: str | None
     spool_removed_at: str | None
     updated_at: str
+    serial_source: str | None = None
 
     @property
     def filename(self) -> str:
@@ -103,6 +105,10 @@ class Journal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(SCHEMA)
+        have = {r["name"] for r in self._db.execute("PRAGMA table_info(files)")}
+        for name, kind in ADDED_COLUMNS.items():
+            if name not in have:
+                self._db.execute(f"ALTER TABLE files ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         with self._lock:
@@ -140,14 +146,14 @@ class Journal:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO files (camera, camera_root, rel_path, size, mtime_ns, state, docked_at, updated_at, "
-                "serial, police_id, started_at, time_source, important, kind) "
-                "VALUES (?,?,?,?,?,'copying',?,?,?,?,?,?,?,?) "
+                "serial, police_id, started_at, time_source, important, kind, serial_source) "
+                "VALUES (?,?,?,?,?,'copying',?,?,?,?,?,?,?,?,?) "
                 "ON CONFLICT (camera, rel_path, size, mtime_ns) DO UPDATE SET camera_root=excluded.camera_root, "
                 "updated_at=excluded.updated_at",
                 (names.to_db(camera), names.to_db(camera_root), names.to_db(rel_path), size, mtime_ns, docked_at,
                  now(), identity.get("serial"),
                  identity.get("police_id"), identity.get("started_at"), identity.get("time_source"),
-                 int(identity.get("important", False)), identity.get("kind")))
+                 int(identity.get("important", False)), identity.get("kind"), identity.get("serial_source")))
         return self.find(camera, rel_path, size, mtime_ns)
 
     def update(self, entry_id: int, **fields) -> None:

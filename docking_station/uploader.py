@@ -76,7 +76,8 @@ class Uploader:
         return {"sha256": e.sha256, "size_bytes": e.size, "filename": e.filename, "device_serial": e.serial,
                 "police_id": e.police_id, "started_at": e.started_at, "time_source": e.time_source or "unknown",
                 "important": bool(e.important), "docked_at": e.docked_at,
-                **({"filename_raw_hex": e.filename_raw_hex} if e.filename_raw_hex else {})}
+                **({"filename_raw_hex": e.filename_raw_hex} if e.filename_raw_hex else {}),
+                **({"serial_source": e.serial_source} if e.serial and e.serial_source else {})}
 
     def step(self, e: Entry) -> str:
         """Move one file as far as it can go now. Returns its state afterwards.

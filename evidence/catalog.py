@@ -46,6 +46,7 @@ class RecordingFilter:
     start_to: datetime | None = None
     status: str | None = None
     important: bool | None = None
+    clock_implausible: bool | None = None  # flagged "device clock implausible"
 
 
 def search(session: Session, user: User, f: RecordingFilter, page: int, page_size: int,
@@ -63,6 +64,8 @@ def search(session: Session, user: User, f: RecordingFilter, page: int, page_siz
         query = query.where(Recording.status == f.status)
     if f.important is not None:
         query = query.where(Recording.important == f.important)
+    if f.clock_implausible is not None:
+        query = query.where(Recording.clock_implausible == f.clock_implausible)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Recording.started_at.desc().nulls_last(), Recording.id.desc())
                            .offset((page - 1) * page_size).limit(page_size)).all()

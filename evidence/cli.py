@@ -174,6 +174,29 @@ def devices_import(csv_file: Path) -> None:
         raise typer.Exit(1)
 
 
+@devices_app.command("set-clock")
+def devices_set_clock(serial: str,
+                      device_time: Annotated[str, typer.Option(help="What the camera showed (ISO 8601, unit's zone)")],
+                      actual_time: Annotated[str, typer.Option(help="The true time at that moment")],
+                      all_flagged: Annotated[bool, typer.Option(
+                          help="Also re-correct recordings corrected before")] = False) -> None:
+    """Set a camera's clock offset: its recordings flagged `device clock implausible` move to their true time."""
+    from datetime import datetime
+
+    from evidence import clock
+
+    try:
+        offset = clock.offset_from(datetime.fromisoformat(device_time), datetime.fromisoformat(actual_time))
+        with session_scope() as session:
+            out = clock.set_device_offset(session, CLI, serial, offset, only_uncorrected=not all_flagged)
+    except ValueError as exc:
+        _fail(f"not an ISO 8601 time: {exc}")
+    except DomainError as exc:
+        _fail(exc.message)
+    console.print(f"camera {serial}: offset {offset} s, {out['recordings_corrected']} recording(s) corrected, "
+                  f"{out['events_recomputed']} event(s) recomputed")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; name the first broken entry. Exit 1 when broken."""

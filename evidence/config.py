@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE", "OFF"] = Field(
         "COMPLIANCE", description="S3 object-lock mode applied to verified originals."
     )
-    retention_days: int = Field(183, ge=1, description="Default retention of an original, counted from its recording time.")
+    retention_days: int = Field(183, ge=1, description="Default retention of an original, counted from the later of its recording and its arrival (verification).")
+    retention_min_days_after_arrival: int = Field(183, ge=0, description="The sweep never deletes an original sooner than this after it arrived, whatever its keep-until date says.")
     secret_key: str = Field("", description="Key that signs login tokens. Empty: generated once and kept in data_dir.")
     token_minutes: int = Field(30, ge=1, le=24 * 60, description="Lifetime of a login token.")
     login_window_minutes: int = Field(60, ge=1, description="Failed logins are counted over this window, from the first one.")
@@ -53,8 +54,8 @@ class Settings(BaseSettings):
     part_url_seconds: int = Field(6 * 3600, ge=60, description="Lifetime of presigned part upload URLs.")
     download_url_seconds: int = Field(300, ge=10, le=3600, description="Lifetime of presigned download URLs.")
     timezone: str = Field("Asia/Shanghai", description="The unit's time zone: device clocks and reports.")
-    max_clock_skew_hours: int = Field(48, description="A start time later than now plus this is refused.")
-    earliest_recording_year: int = Field(2005, description="A start time earlier than this year is refused.")
+    max_clock_skew_hours: int = Field(48, description="A camera start time later than now plus this is flagged `device clock implausible` (a dock time is refused).")
+    earliest_recording_year: int = Field(2005, description="A camera start time earlier than this year is flagged `device clock implausible` (a dock time is refused).")
     verify_sweep_minutes: int = Field(10, ge=1, description="Completed uploads still unverified after this are queued again.")
     scratch_dir: Path | None = Field(None, description="Where workers keep the one local copy of an original while processing it (default data_dir/scratch).")
     proxy_max_height: int = Field(720, ge=144, description="Transcoded proxies are scaled down to at most this height (remuxed ones keep the source size).")

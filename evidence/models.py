@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -116,6 +116,9 @@ class Device(Base):
     model: Mapped[str | None] = mapped_column(String(200))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by an admin for a camera whose clock was wrong: device time minus true time, in seconds.
+    clock_offset_seconds: Mapped[int | None] = mapped_column(Integer)
+    clock_offset_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DeviceAssignment(Base):
@@ -151,6 +154,7 @@ class Recording(Base):
     # the key (by someone with storage credentials) can never be served as the original.
     object_version: Mapped[str | None] = mapped_column(String(1024))
     device_serial: Mapped[str | None] = mapped_column(String(64), index=True)
+    serial_source: Mapped[str | None] = mapped_column(String(16))  # filename, device_info, folder
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     declared_police_id: Mapped[str | None] = mapped_column(String(32))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -158,7 +162,13 @@ class Recording(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     started_at_device: Mapped[datetime | None] = mapped_column(DateTime(timezone=False))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    clock_offset_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    clock_offset_seconds: Mapped[int] = mapped_column(Integer, default=0)  # device minus true time
+    # A start before the earliest year or far in the future: kept as the camera wrote it, flagged,
+    # and left out of coverage until an admin sets the camera's clock offset (clock_corrected_at).
+    clock_implausible: Mapped[bool] = mapped_column(Boolean, default=False)
+    clock_note: Mapped[str | None] = mapped_column(Text)
+    clock_corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    started_at_estimated: Mapped[datetime | None] = mapped_column(UTCDateTime)  # arrival minus duration
     time_source: Mapped[str] = mapped_column(String(16), default="unknown")
     important: Mapped[bool] = mapped_column(Boolean, default=False)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
@@ -207,6 +217,13 @@ class Recording(Base):
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     hold_reason: Mapped[str | None] = mapped_column(Text)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def started_at_corrected(self) -> datetime | None:
+        """The start on the true clock: the device's start less the camera's known offset."""
+        if self.started_at is None:
+            return None
+        return self.started_at - timedelta(seconds=self.clock_offset_seconds or 0)
 
 
 class UploadSession(Base):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from ingest import validation
 
 TimeSource = Literal["filename", "device_info", "container", "mtime", "unknown"]
+SerialSource = Literal["filename", "device_info", "folder"]
 
 
 class UploadRequest(BaseModel):
@@ -24,6 +25,7 @@ class UploadRequest(BaseModel):
     police_id: str | None = Field(None, description="警号 found in the file name or device info.")
     started_at: datetime | None = Field(None, description="Recording start on the device clock; without offset it is the unit's time zone.")
     time_source: TimeSource = Field("unknown", description="Where started_at came from.")
+    serial_source: SerialSource | None = Field(None, description="Where device_serial came from (folder: the camera's other files).")
     important: bool = Field(False, description="Marked important on the camera.")
     docked_at: datetime | None = Field(None, description="When the camera was docked.")
 
@@ -64,7 +66,7 @@ class UploadRequest(BaseModel):
     @field_validator("started_at")
     @classmethod
     def _started(cls, v):
-        return validation.check_time(v, "started_at")
+        return validation.check_device_time(v, "started_at")  # a wrong camera clock is flagged, not refused
 
     @field_validator("docked_at")
     @classmethod

@@ -21,7 +21,8 @@ from minio.error import S3Error
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence import audit, clock
+from evidence.cases import retention
 from evidence.config import MiB, get_settings
 from evidence.devices import officer_at
 from evidence.errors import Conflict, NotFound
@@ -87,6 +88,8 @@ def _fill_recording(session: Session, rec: Recording, station: Station, req: Upl
     rec.important = req.important
     rec.station_id = station.id
     rec.docked_at = to_utc(req.docked_at, tz) if req.docked_at else None
+    rec.serial_source = req.serial_source if req.device_serial else None
+    clock.flag(rec)
     _attribute(session, rec, station, req)
 
 
@@ -280,7 +283,7 @@ def _mark_verified(session: Session, store: ObjectStore, rec: Recording, up: Upl
     now = utcnow()
     rec.status, rec.status_reason, rec.verified_at = RecordingStatus.verified.value, None, now
     rec.uploaded_at = rec.uploaded_at or now
-    rec.retain_until = (rec.started_at or now) + timedelta(days=get_settings().retention_days)
+    rec.retain_until = retention.counted_from(rec, now) + timedelta(days=get_settings().retention_days)
     locked = store.lock_original(rec.object_key, rec.retain_until) if rec.retain_until > now else False
     up.status, up.verified_at = SessionStatus.verified.value, now
     audit.record(session, actor, "recording.verified", "recording", rec.id, session=up.id, sha256=rec.sha256,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from evidence.clock import implausible_reason
 from evidence.config import get_settings
-from evidence.timeutil import to_utc, utcnow
+from evidence.timeutil import to_utc
 
 MAX_FILENAME_BYTES = 255
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -88,15 +89,20 @@ def check_size(value: int) -> int:
 
 
 def check_time(value: datetime | None, field: str) -> datetime | None:
-    """Recording times must fall between the configured earliest year and now plus clock skew."""
+    """The dock's own time (docked_at) must fall between the earliest year and now plus clock skew."""
     if value is None:
         return None
     s = get_settings()
-    as_utc = to_utc(value, s.timezone)
-    earliest = datetime(s.earliest_recording_year, 1, 1).replace(tzinfo=as_utc.tzinfo)
-    if as_utc < earliest:
-        raise ValueError(f"{field} {value.isoformat()} is before {s.earliest_recording_year}: check the camera clock")
-    if as_utc > utcnow() + timedelta(hours=s.max_clock_skew_hours):
-        raise ValueError(f"{field} {value.isoformat()} is in the future by more than {s.max_clock_skew_hours} h: "
-                         "check the camera clock")
+    problem = implausible_reason(to_utc(check_device_time(value, field), s.timezone))
+    if problem:
+        raise ValueError(f"{field} {value.isoformat()} is implausible ({problem.split(': ', 1)[1]}): "
+                         "check the clock of the dock PC")
+    return value
+
+
+def check_device_time(value: datetime | None, field: str) -> datetime | None:
+    """A camera's clock may be wrong (it is flagged, never refused); only a time that cannot be
+    stored is refused."""
+    if value is not None and not 1900 <= value.year <= 9000:
+        raise ValueError(f"{field} {value.isoformat()} is not a storable time (years 1900-9000)")
     return value

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from evidence.db import session_scope
 from evidence.models import AuditEntry, Recording
 from storage.keys import original_key
 from tests import media
+from tests.stored import arrived_long_ago
 from tests.conftest import unique
 from tests.helpers import meta_for
 from tests.test_media import wait_processed
@@ -205,7 +207,9 @@ def test_the_sweep_deletes_only_expired_unheld_unlinked_originals(built_case, wo
     A = world.users["officer_a"][0]
     old = {name: media.h264_mp4(tmp_path / f"{name}.mp4", seed=500 + i, seconds=1)
            for i, name in enumerate(("expired", "held", "on_case"))}
-    ids = {name: upload(world, p, A, "2025-01-05T09:00:00") for name, p in old.items()}  # > 6 months ago
+    # Recorded and stored more than 6 months ago (retention counts from arrival; their lock has run out).
+    recorded, arrived = datetime(2025, 1, 5, 1, tzinfo=timezone.utc), datetime(2025, 1, 6, 3, tzinfo=timezone.utc)
+    ids = {name: arrived_long_ago(store, p, A, recorded, arrived) for name, p in old.items()}
     fresh = built_case["recordings"][0]
     admin = {"Authorization": f"Bearer {admin_token}"}
     http = service.http

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from evidence import processing
+from evidence import clock, processing
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.models import ProcessingState, Recording
@@ -128,8 +128,10 @@ def _save_probe(recording_id: int, info: MediaInfo) -> None:
         rec.width, rec.height, rec.duration_seconds = info.width, info.height, info.duration
         rec.frame_rate, rec.bitrate, rec.rotation = info.frame_rate, info.bitrate, info.rotation
         rec.creation_time, rec.location, rec.media_info = info.creation_time, info.location, info.summary_json()
+        rec.media_kind = info.kind  # what the streams are, not the extension (an audio-only .mp4 is audio)
         if rec.started_at and info.duration:
             rec.ended_at = rec.started_at + timedelta(seconds=info.duration)
+        clock.estimate(rec)
     if info.duration:
         _refresh_coverage(recording_id)
 

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, read_upload
 from api.routes.accounts import with_login_state
-from api.schemas import (DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated, StationIn, StationOut, UnitIn,
-                         UnitOut, UserIn, UserOut)
-from evidence import devices, identity
+from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated,
+                         StationIn, StationOut, UnitIn, UnitOut, UserIn, UserOut)
+from evidence import clock, devices, identity
 from evidence.catalog import user_actor
 from evidence.errors import Invalid
 from evidence.models import Device, Station, Unit, User
@@ -86,6 +86,21 @@ def create_device(body: DeviceIn, db: DB, admin: Admin, ip: IP) -> DeviceOut:
 @router.get("/devices", response_model=list[DeviceOut], summary="List cameras (who: admin, supervisor)")
 def list_devices(db: DB, _: AdminOrSupervisor) -> list[DeviceOut]:
     return [DeviceOut.model_validate(d) for d in db.scalars(select(Device).order_by(Device.id))]
+
+
+@router.post("/devices/{serial}/clock-offset", response_model=ClockOffsetOut,
+             summary="Set a camera's clock offset: its flagged recordings move to their true time (who: admin)")
+def set_clock_offset(serial: str, body: ClockOffsetIn, db: DB, admin: Admin, ip: IP) -> ClockOffsetOut:
+    if body.offset_seconds is not None:
+        offset = body.offset_seconds
+    elif body.device_time is not None and body.actual_time is not None:
+        offset = clock.offset_from(body.device_time, body.actual_time)
+    else:
+        raise Invalid("give device_time and actual_time (what the camera showed, and the true time then), "
+                      "or offset_seconds")
+    out = clock.set_device_offset(db, user_actor(admin, ip), serial, offset, body.only_uncorrected)
+    db.commit()
+    return ClockOffsetOut(**out)
 
 
 @router.post("/device-assignments/import", response_model=ImportOut,

@@ -31,13 +31,16 @@ def search(db: DB, user: AnyUser, ip: IP,
            start_to: Annotated[datetime | None, Query(description="Recording start < this")] = None,
            status: Annotated[RecordingStatus | None, Query()] = None,
            important: bool | None = None,
+           clock_implausible: Annotated[bool | None,
+                                        Query(description="Flagged: the camera clock was implausible")] = None,
            page: Annotated[int, Query(ge=1)] = 1,
            page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> RecordingPage:
     tz = get_settings().timezone
     f = catalog.RecordingFilter(officer=officer, device=device,
                                 start_from=to_utc(start_from, tz) if start_from else None,
                                 start_to=to_utc(start_to, tz) if start_to else None,
-                                status=status.value if status else None, important=important)
+                                status=status.value if status else None, important=important,
+                                clock_implausible=clock_implausible)
     rows, total = catalog.search(db, user, f, page, page_size, ip)
     db.commit()
     return RecordingPage(items=[RecordingOut.model_validate(r) for r in rows], total=total, page=page,

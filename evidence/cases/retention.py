@@ -1,17 +1,20 @@
 """Retention classes, legal holds and the deletion sweep.
 
-standard: kept `retention_days` from the recording (6 months by default); case: attached to a
-case, kept permanently; flagged (obstruction, major incident): `flagged_retention_days`, 0 =
-permanent. A legal hold on the recording or on a case it belongs to stops any deletion.
-Object-lock retention on the original follows the class: extended, never shortened.
+standard: kept `retention_days` (6 months by default) from the later of recording and arrival
+(the law's six months are of storage: footage docked months late, or from a camera whose clock
+is wrong, still gets them); case: attached to a case, kept permanently; flagged (obstruction,
+major incident): `flagged_retention_days`, 0 = permanent. Nothing is deleted sooner than
+`retention_min_days_after_arrival` after it arrived. A legal hold on the recording or on a case
+it belongs to stops any deletion. Object-lock retention on the original follows the class:
+extended, never shortened.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from evidence import audit
@@ -36,6 +39,12 @@ def _held_by_case(session: Session, recording_id: int) -> bool:
         .limit(1)) is not None
 
 
+def counted_from(rec: Recording, now: datetime | None = None) -> datetime:
+    """Retention runs from the later of the recording's start and its arrival (verification)."""
+    arrived = rec.verified_at or now or utcnow()
+    return max(rec.started_at, arrived) if rec.started_at is not None else arrived
+
+
 def apply(session: Session, store: ObjectStore, rec: Recording, actor: audit.Actor) -> None:
     """Set the class and keep-until date from what the recording is now; extend the object lock."""
     s = get_settings()
@@ -45,10 +54,10 @@ def apply(session: Session, store: ObjectStore, rec: Recording, actor: audit.Act
     elif flags:
         rec.retention_class = "flagged"
         rec.retain_until = None if s.flagged_retention_days == 0 else \
-            (rec.started_at or rec.created_at) + timedelta(days=s.flagged_retention_days)
+            counted_from(rec) + timedelta(days=s.flagged_retention_days)
     else:
         rec.retention_class = "standard"
-        rec.retain_until = (rec.started_at or rec.created_at) + timedelta(days=s.retention_days)
+        rec.retain_until = counted_from(rec) + timedelta(days=s.retention_days)
     if rec.status == RecordingStatus.verified.value and rec.deleted_at is None:
         lock_until = rec.retain_until or utcnow() + timedelta(days=365 * s.permanent_lock_years)
         if lock_until > utcnow():
@@ -79,12 +88,16 @@ def set_hold(session: Session, store: ObjectStore, rec: Recording, hold: bool, r
 
 
 def deletable(session: Session, now=None):
-    """Originals the sweep may delete: expired, not held, on no case (ever attached counts while attached)."""
+    """Originals the sweep may delete: expired, not held, on no case (ever attached counts while attached),
+    and arrived at least `retention_min_days_after_arrival` ago (a keep-until date computed by an older
+    rule, or a wrong clock, never deletes fresh footage)."""
     now = now or utcnow()
+    arrived_before = now - timedelta(days=get_settings().retention_min_days_after_arrival)
     attached = exists().where(CaseRecording.recording_id == Recording.id, CaseRecording.detached_at.is_(None))
     return select(Recording).where(
         Recording.status == RecordingStatus.verified.value, Recording.deleted_at.is_(None),
         Recording.retain_until.is_not(None), Recording.retain_until < now, Recording.legal_hold.is_(False),
+        func.coalesce(Recording.verified_at, Recording.created_at) < arrived_before,
         ~attached).order_by(Recording.retain_until)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
 from evidence.config import get_settings
+from evidence.coverage import clock_gaps
 from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage
 from evidence.identity import subtree_unit_ids
 from evidence.models import Role, Unit, User
@@ -93,9 +94,11 @@ def event_rows(session: Session, user: User, f: EventFilter, limit: int | None =
             o = dict(zip(("police_id", "status", "covered_seconds", "ratio", "recording_ids"), o))
             o["recording_ids"] = json.loads(o["recording_ids"])
             officers[event_id].append(o)
+    gaps = clock_gaps.unplaced(session, events)
     for e in events:
         e["recording_ids"] = json.loads(e["recording_ids"])
         e["officers"] = officers[e["id"]]
+        e["clock_unplaced"] = gaps.get(e["id"], [])
     return events
 
 
@@ -191,7 +194,8 @@ def last_complete_periods(today: date) -> list[tuple[str, date]]:
 
 # -- exports --------------------------------------------------------------------------------------
 EVENT_COLUMNS = ["event_id", "event_type", "police_ids", "started_at", "ended_at", "location", "case_no", "roadside",
-                 "status", "window_seconds", "covered_seconds", "ratio", "late_upload", "recording_ids", "officers"]
+                 "status", "window_seconds", "covered_seconds", "ratio", "late_upload", "recording_ids", "officers",
+                 "clock_unplaced"]
 
 
 def _flat(row: dict, columns: list[str], tz: ZoneInfo) -> list:

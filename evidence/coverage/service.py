@@ -12,11 +12,12 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Float, cast, delete, extract, select, text, update
+from sqlalchemy import Float, cast, delete, extract, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from evidence import audit
+from evidence.coverage import clock_gaps
 from evidence.coverage.engine import Clip, evaluate
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
                                       RecordingEventLink)
@@ -134,7 +135,9 @@ def _recording_query():
     return select(Recording.id, Recording.officer_id, Recording.device_serial, Recording.started_at,
                   Recording.ended_at, Recording.uploaded_at, Recording.clock_offset_seconds).where(
         Recording.status == RecordingStatus.verified.value, Recording.officer_id.is_not(None),
-        Recording.started_at.is_not(None), Recording.ended_at.is_not(None))
+        Recording.started_at.is_not(None), Recording.ended_at.is_not(None),
+        # an implausible camera clock covers nothing until an admin set its offset (evidence.clock)
+        or_(Recording.clock_implausible.is_(False), Recording.clock_corrected_at.is_not(None)))
 
 
 # -- computing ---------------------------------------------------------------------------------------
@@ -153,6 +156,7 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
         rows = session.execute(_recording_query().where(
             Recording.officer_id.in_(user_ids), Recording.started_at < hi, Recording.ended_at > lo)).all() \
             if user_ids else []
+        rows = clock_gaps.with_corrected(session, rows, _recording_query(), user_ids)
         done += _store(session, events, officers, ClipIndex(rows), all_rules, now or utcnow())
     return done
 
@@ -367,8 +371,8 @@ def recompute_for_recordings(session: Session, recording_ids: list[int], extra_o
     if not timed:
         return 0
     officers = {r.officer_id for r in timed if r.officer_id} | set(extra_officers)
-    lo = min(r.started_at for r in timed)
-    hi = max(r.ended_at or r.started_at for r in timed)
+    lo = min(r.started_at_corrected for r in timed)
+    hi = max((r.ended_at or r.started_at) - (r.started_at - r.started_at_corrected) for r in timed)
     return recompute(session, events_near(session, officers, lo, hi))
 
 
@@ -380,7 +384,7 @@ def reattribute_device(session: Session, device_id: int, lo: datetime, hi: datet
         query = query.where(Recording.started_at < hi)
     changed, before = [], set()
     for rec in session.scalars(query):
-        officer = officer_at(session, device_id, rec.started_at)
+        officer = officer_at(session, device_id, rec.started_at_corrected)
         if officer is None and rec.declared_police_id:
             officer = session.scalar(select(User).where(User.police_id == rec.declared_police_id))
             source = "filename" if officer else "none"
