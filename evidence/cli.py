@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evidence import audit, devices, identity
+from evidence.cli_keys import signing_app
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.errors import DomainError
@@ -29,6 +30,7 @@ ledger_app = typer.Typer(help="Enforcement ledger (events from the systems that 
 coverage_app = typer.Typer(help="Recording coverage of enforcement events.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases and court exports.", no_args_is_help=True)
 retention_app = typer.Typer(help="Retention sweep.", no_args_is_help=True)
+app.add_typer(signing_app, name="signing-key")
 for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (stations_app, "stations"),
                   (devices_app, "devices"), (audit_app, "audit"), (media_app, "media"),
                   (ledger_app, "ledger"), (coverage_app, "coverage"), (cases_app, "cases"),
