@@ -1,7 +1,7 @@
 """Court export: a ZIP with the originals (proxies if asked), manifest.json (case, recordings,
 metadata, clip marks, SHA-256 and size of every file), the audit entries of those recordings,
 an Ed25519 signature over the manifest, the public key (named by its fingerprint in the manifest)
-and the offline verifier.
+and the offline verifier. Each export also checkpoints the audit chain's head (evidence.audit_anchor).
 
 The ZIP is written as it is produced (stored, not compressed: video does not compress), so a
 4 GB case streams without a temporary copy. Each original is hashed as it is copied; one that
@@ -21,7 +21,7 @@ from typing import BinaryIO
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit, signing
+from evidence import audit, audit_anchor, signing
 from evidence.cases import service as cases
 from evidence.cases.access import require_work
 from evidence.cases.models import STAGE_NAMES, Case, Export
@@ -52,6 +52,7 @@ def check_may_export(session: Session, user: User, case: Case) -> None:
 def write_export(session: Session, store: ObjectStore, user: User, case: Case, out: BinaryIO,
                  include_proxies: bool = False, ip: str | None = None) -> Export:
     """Write the package to `out` (a file or a stream) and record + audit the export."""
+    at_head = audit_anchor.head(session)  # before this session writes entries of its own
     check_may_export(session, user, case)
     key, key_row = signing.signer(session)  # a retired key refuses here, before any byte is sent
     attached = cases.attachments(session, case)
@@ -94,12 +95,15 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
         zf.writestr("audit.jsonl", audit_bytes)
         files.append({"path": "audit.jsonl", "sha256": hashlib.sha256(audit_bytes).hexdigest(),
                       "size": len(audit_bytes), "kind": "audit"})
+        checkpoint = at_head and audit_anchor.write(store, at_head, key, key_row.fingerprint, "export")
         manifest = {
             "format": FORMAT, "generated_at": utcnow().isoformat(), "generated_by": user.police_id,
             "case": {"id": case.id, "case_no": case.case_no, "case_type": case.case_type, "title": case.title,
                      "stage": case.stage, "stage_name": STAGE_NAMES[case.stage], "unit_id": case.unit_id,
                      "legal_hold": case.legal_hold},
             "recordings": recordings, "files": files, "audit_entries": len(entries),
+            "audit_checkpoint": checkpoint and {k: checkpoint[k] for k in ("entry_id", "entry_hash", "entry_at",
+                                                                           "signed_at", "object_key")},
             "signature": {"algorithm": "Ed25519", "signed_file": "manifest.json", "signature_file": "manifest.sig",
                           "public_key_file": "public_key.pem", "key_id": key_row.fingerprint},
         }
@@ -116,7 +120,8 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
     session.flush()
     actor = user_actor(user, ip)
     audit.record(session, actor, "case.export", "case", case.id, export=record.id, recordings=sorted(recs),
-                 manifest_sha256=record.manifest_sha256, proxies=include_proxies, signing_key=key_row.fingerprint)
+                 manifest_sha256=record.manifest_sha256, proxies=include_proxies, signing_key=key_row.fingerprint,
+                 audit_checkpoint=checkpoint["entry_id"] if checkpoint else None)
     for rec_id in recs:
         audit.record(session, actor, "recording.export", "recording", rec_id, case=case.case_no, export=record.id)
     return record
