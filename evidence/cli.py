@@ -353,8 +353,11 @@ def cases_export(case_no: str, out: Path,
         out.unlink(missing_ok=True)
         _fail(exc.message)
     took = time.monotonic() - start
+    from evidence import signing
+
+    fp = signing.fingerprint_of(signing.load_private())
     console.print(f"export written to {out}: {size / 1e6:.1f} MB of files in {took:.1f} s; "
-                  f"verify with: evidence-verify-export {out}")
+                  f"verify with: evidence-verify-export {out} --fingerprint {fp}", highlight=False)
 
 
 @retention_app.command("sweep")
