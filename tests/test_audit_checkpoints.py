@@ -197,6 +197,8 @@ def test_the_scheduler_checkpoints_the_head(service, store, admin_token):  # the
     r = subprocess.run([sys.executable, "-m", "evidence.cli", "audit", "verify"], env=dict(service.env, COLUMNS="200"),
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and f"checkpoint at entry {head_id}" in r.stdout, r.stdout + r.stderr
+    api = service.http.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {admin_token}"}).json()
+    assert api["ok"] and api["checkpoint_problems"] == [] and api["anchored_entry"] >= head_id, api
 
 
 def test_every_export_checkpoints_the_head(world, service, store, tmp_path):
