@@ -66,7 +66,8 @@ def fingerprint_of(key: Ed25519PrivateKey) -> str:
 
 
 def current_row(session: Session) -> SigningKey | None:
-    return session.scalar(select(SigningKey).where(SigningKey.valid_to.is_(None)).order_by(SigningKey.valid_from.desc()))
+    return session.scalar(select(SigningKey).where(SigningKey.valid_to.is_(None))
+                          .order_by(SigningKey.valid_from.desc()))
 
 
 def _register(session: Session, key: Ed25519PrivateKey, fp: str) -> SigningKey:
@@ -115,7 +116,8 @@ def rotate(session: Session, actor: audit.Actor, out: Path | None = None) -> tup
     current = current_row(session)
     if current is None:  # never used yet: record the configured key first, so its period is kept
         old_key = load_private()
-        current = session.get(SigningKey, fingerprint_of(old_key)) or _register(session, old_key, fingerprint_of(old_key))
+        old_fp = fingerprint_of(old_key)
+        current = session.get(SigningKey, old_fp) or _register(session, old_key, old_fp)
     old_fp = current.fingerprint
     new_key = Ed25519PrivateKey.generate()
     new_fp = fingerprint_of(new_key)
