@@ -240,3 +240,6 @@ class ChainOut(BaseModel):
     entries: int
     first_bad_id: int | None
     reason: str | None
+    anchored_entry: int | None = None  # the newest signed checkpoint the log still matches
+    unanchored_entries: int | None = None  # entries after it
+    checkpoint_problems: list[str] = []  # cut-off end, rewritten tail, forged checkpoint

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evidence import audit, devices, identity
+from evidence.cli_keys import signing_app
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.errors import DomainError
@@ -29,6 +30,7 @@ ledger_app = typer.Typer(help="Enforcement ledger (events from the systems that 
 coverage_app = typer.Typer(help="Recording coverage of enforcement events.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases and court exports.", no_args_is_help=True)
 retention_app = typer.Typer(help="Retention sweep.", no_args_is_help=True)
+app.add_typer(signing_app, name="signing-key")
 for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (stations_app, "stations"),
                   (devices_app, "devices"), (audit_app, "audit"), (media_app, "media"),
                   (ledger_app, "ledger"), (coverage_app, "coverage"), (cases_app, "cases"),
@@ -198,16 +200,56 @@ def devices_set_clock(serial: str,
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the audit log's hash chain; name the first broken entry. Exit 1 when broken."""
+def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed checkpoints in object "
+                                                                "storage")] = False) -> None:
+    """Check the audit log's hash chain, then its signed checkpoints (cut-off end, rewritten tail). Exit 1 if broken."""
+    from evidence import audit_anchor
+    from storage.factory import get_store
+
     with session_scope() as session:
         report = audit.verify_chain(session)
-    if report.ok:
-        console.print(f"[green]audit chain intact[/]: {report.entries} entries")
+        if report.ok:
+            console.print(f"[green]audit chain intact[/]: {report.entries} entries")
+        else:
+            console.print(f"[red]audit chain BROKEN at entry {report.first_bad_id}[/]: {report.reason} "
+                          f"({report.entries} entries before it are intact)")
+        if chain_only:
+            raise typer.Exit(0 if report.ok else 1)
+        try:
+            anchors = audit_anchor.verify(session, get_store())
+        except Exception as exc:  # storage down or misconfigured: the log is not vouched for
+            console.print(f"[red]checkpoints could not be read[/]: {exc}")
+            raise typer.Exit(1)
+    for problem in anchors.problems:
+        console.print(f"[red]checkpoint:[/] {problem}", highlight=False)
+    if anchors.last is None and not anchors.problems:
+        console.print("[yellow]no checkpoint yet[/]: a cut-off end cannot be detected until one is written "
+                      "(`evidence audit checkpoint`; the scheduler writes one periodically)")
+    elif anchors.ok:
+        n = anchors.unanchored
+        console.print(f"[green]anchored[/]: checkpoint at entry {anchors.last['entry_id']} (signed "
+                      f"{anchors.last['signed_at']}, {anchors.last['reason']}) matches; {n} "
+                      f"{'entry' if n == 1 else 'entries'} after the last checkpoint", highlight=False)
+    if not (report.ok and anchors.ok):
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head now and keep it in the object-locked bucket (the scheduler does this too)."""
+    from evidence import audit_anchor
+    from storage.factory import get_store
+
+    try:
+        with session_scope() as session:
+            cp = audit_anchor.take(session, get_store(), "cli")
+    except DomainError as exc:
+        _fail(exc.message)
+    if cp is None:
+        console.print("the audit log is empty: nothing to checkpoint")
         return
-    console.print(f"[red]audit chain BROKEN at entry {report.first_bad_id}[/]: {report.reason} "
-                  f"({report.entries} entries before it are intact)")
-    raise typer.Exit(1)
+    console.print(f"checkpoint of entry {cp['entry_id']} (hash {cp['entry_hash']}) signed by key {cp['key_id']}, "
+                  f"stored as {cp['object_key']}", highlight=False)
 
 
 @media_app.command("reprocess")
@@ -334,8 +376,11 @@ def cases_export(case_no: str, out: Path,
         out.unlink(missing_ok=True)
         _fail(exc.message)
     took = time.monotonic() - start
+    from evidence import signing
+
+    fp = signing.fingerprint_of(signing.load_private())
     console.print(f"export written to {out}: {size / 1e6:.1f} MB of files in {took:.1f} s; "
-                  f"verify with: evidence-verify-export {out}")
+                  f"verify with: evidence-verify-export {out} --fingerprint {fp}", highlight=False)
 
 
 @retention_app.command("sweep")

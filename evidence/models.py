@@ -270,3 +270,18 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     entry_hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+
+class SigningKey(Base):
+    """Every public key that has signed exports and audit checkpoints, with when it was valid.
+
+    Kept after a key is retired, so packages signed before a rotation still verify against the
+    published list; `valid_to` is empty only for the current key.
+    """
+
+    __tablename__ = "signing_keys"
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16), default="Ed25519")
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)

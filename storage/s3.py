@@ -190,6 +190,31 @@ class ObjectStore:
             return None
         return (r.mode, r.retain_until_date)
 
+    # -- small records kept under object lock beside the originals (audit checkpoints) ------------------
+    def put_locked_record(self, key: str, data: bytes, until: datetime) -> str | None:
+        """Store a small record in the object-locked bucket and lock it until `until` (where supported)."""
+        import io
+
+        version = self.client.put_object(self.originals, key, io.BytesIO(data), len(data),
+                                         content_type="application/json").version_id
+        if self.object_lock_supported:
+            mode = COMPLIANCE if self.lock_mode == "COMPLIANCE" else GOVERNANCE
+            self.client.set_object_retention(self.originals, key, Retention(mode, until), version_id=version)
+        return version
+
+    def record_versions(self, prefix: str) -> list[tuple[str, str | None]]:
+        """(key, version) of every stored version under `prefix`, delete markers left out."""
+        return [(o.object_name, o.version_id) for o in self.client.list_objects(
+            self.originals, prefix=prefix, recursive=True, include_version=True) if not o.is_delete_marker]
+
+    def read_record(self, key: str, version: str | None = None) -> bytes:
+        response = self.client.get_object(self.originals, key, version_id=version)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
+
     # -- derived files (proxies, thumbnails): rebuildable, no lock ---------------------------------
     def put_derived(self, key: str, path, content_type: str, metadata: dict | None = None) -> None:
         """Upload a finished file; S3 makes the object visible only once it is complete."""

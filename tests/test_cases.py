@@ -111,14 +111,14 @@ def _export(built_case, service, world, tmp_path) -> Path:
     return path
 
 
-def _verify_offline(package: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+def _verify_offline(package: Path, tmp_path: Path, *pin: str) -> subprocess.CompletedProcess:
     """Run the verifier shipped inside the package, in an empty folder: no server, no database."""
     work = tmp_path / "offline"
     work.mkdir(exist_ok=True)
     with zipfile.ZipFile(package) as zf:
         (work / "verify.py").write_bytes(zf.read("verify.py"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    return subprocess.run([sys.executable, "-I", str(work / "verify.py"), str(package)], cwd=work, env=env,
+    return subprocess.run([sys.executable, "-I", str(work / "verify.py"), str(package), *pin], cwd=work, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -133,8 +133,9 @@ def _rewrite(package: Path, out: Path, change) -> Path:
 
 def test_export_verifies_offline_and_catches_tampering(built_case, service, world, tmp_path):
     package = _export(built_case, service, world, tmp_path)
-    ok = _verify_offline(package, tmp_path)
-    assert ok.returncode == 0 and ok.stdout.startswith("OK"), ok.stdout + ok.stderr
+    service_key = service.http.get("/api/v1/signing-key").json()["current"]  # what a court pins
+    ok = _verify_offline(package, tmp_path, "--fingerprint", service_key)
+    assert ok.returncode == 0 and ok.stdout.startswith("TRUSTED"), ok.stdout + ok.stderr
     with zipfile.ZipFile(package) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         names = zf.namelist()
@@ -148,9 +149,10 @@ def test_export_verifies_offline_and_catches_tampering(built_case, service, worl
             rec_sha = next(r["sha256"] for r in manifest["recordings"] if r["file"] == f["path"])
             assert f["sha256"] == rec_sha
     # The service publishes the same key.
-    published = service.http.get("/api/v1/signing-key").content
+    published = service.http.get("/api/v1/signing-key").json()
     with zipfile.ZipFile(package) as zf:
-        assert zf.read("public_key.pem") == published
+        current = next(k for k in published["keys"] if k["fingerprint"] == published["current"])
+        assert zf.read("public_key.pem").decode() == current["public_key_pem"]
 
     victim = originals[0]
     flipped = _rewrite(package, tmp_path / "flipped.zip",

@@ -48,6 +48,8 @@ def make_celery() -> Celery:
             "coverage-pending": {"task": "workers.tasks.coverage_sweep", "schedule": 900.0},
             "coverage-summaries": {"task": "workers.tasks.store_coverage_summaries", "schedule": 3600.0},
             "retention-sweep": {"task": "workers.tasks.retention_sweep", "schedule": 24 * 3600.0},
+            "audit-checkpoint": {"task": "workers.tasks.audit_checkpoint",
+                                 "schedule": settings.audit_checkpoint_minutes * 60.0},
         },
     )
     return app

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store, require_roles
 from api.export_stream import stream_export
-from evidence import audit
+from evidence import audit, signing
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
@@ -217,10 +217,12 @@ def export_case(case_id: int, db: DB, user: AnyUser, ip: IP, proxies: bool = Fal
                              headers={"Content-Disposition": f'attachment; filename="case-{case_no}.zip"'})
 
 
-@router.get("/signing-key", summary="The service's Ed25519 public key that signs exports (who: anyone)")
-def signing_key():
-    return Response(export.public_key_pem(), media_type="application/x-pem-file",
-                    headers={"X-Key-Fingerprint": export.fingerprint()})
+@router.get("/signing-key", summary="The service's signing keys: current fingerprint, retired keys with validity (who: anyone)")
+def signing_key(db: DB):
+    """Public on purpose: a court pins the fingerprint (or saves this list for `verify.py --public-key`)."""
+    listing = signing.published(db)
+    db.commit()
+    return JSONResponse(listing, headers={"X-Key-Fingerprint": listing["current"] or ""})
 
 
 @router.post("/recordings/{recording_id}/flags",

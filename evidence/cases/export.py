@@ -1,6 +1,7 @@
 """Court export: a ZIP with the originals (proxies if asked), manifest.json (case, recordings,
 metadata, clip marks, SHA-256 and size of every file), the audit entries of those recordings,
-an Ed25519 signature over the manifest, the public key and the offline verifier.
+an Ed25519 signature over the manifest, the public key (named by its fingerprint in the manifest)
+and the offline verifier. Each export also checkpoints the audit chain's head (evidence.audit_anchor).
 
 The ZIP is written as it is produced (stored, not compressed: video does not compress), so a
 4 GB case streams without a temporary copy. Each original is hashed as it is copied; one that
@@ -9,7 +10,6 @@ no longer matches its recorded hash stops the export.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -19,17 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence import audit, audit_anchor, signing
 from evidence.cases import service as cases
 from evidence.cases.access import require_work
 from evidence.cases.models import STAGE_NAMES, Case, Export
 from evidence.catalog import user_actor
-from evidence.config import get_settings
 from evidence.errors import Conflict, Forbidden
 from evidence.models import AuditEntry, Recording, RecordingStatus, Role, User
 from evidence.timeutil import utcnow
@@ -41,28 +38,6 @@ EXPORT_ROLES = {Role.case_handler.value, Role.supervisor.value, Role.admin.value
 
 class FixityError(Exception):
     pass
-
-
-def signing_key() -> Ed25519PrivateKey:
-    settings = get_settings()
-    pem = settings.signing_key
-    if not pem:
-        path = settings.data_dir / "secrets" / "signing_key.pem"
-        if path.exists():
-            pem = path.read_text()
-        else:
-            key = Ed25519PrivateKey.generate()
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(pem)
-    return serialization.load_pem_private_key(pem.encode(), password=None)
-
-
-def public_key_pem() -> bytes:
-    return signing_key().public_key().public_bytes(serialization.Encoding.PEM,
-                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _safe(name: str) -> str:
@@ -92,7 +67,9 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
     block uploads, workers and sweeps. A failure never leaves a complete-looking ZIP behind:
     the central directory is written only when every file was copied and checked.
     """
+    at_head = audit_anchor.head(session)  # before this session writes entries of its own
     check_may_export(session, user, case)
+    key, key_row = signing.signer(session)  # a retired key refuses here, before any byte is sent
     attached = cases.attachments(session, case)
     if not attached:
         raise Conflict(f"case {case.case_no} has no attached recordings to export")
@@ -122,14 +99,15 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
     case_info = {"id": case.id, "case_no": case.case_no, "case_type": case.case_type, "title": case.title,
                  "stage": case.stage, "stage_name": STAGE_NAMES[case.stage], "unit_id": case.unit_id,
                  "legal_hold": case.legal_hold}
+    key_id = key_row.fingerprint
     session.commit()  # no transaction (SQLite: no write lock) while the bytes are copied
 
     files = []
     guarded = _Guarded(out)
     with zipfile.ZipFile(guarded, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         try:
-            for (rec_id, path, key, version, sha256, proxy_key), entry in zip(sources, recordings):
-                digest, size = _copy(zf, path, store.iter_original(key, version=version))
+            for (rec_id, path, obj_key, version, sha256, proxy_key), entry in zip(sources, recordings):
+                digest, size = _copy(zf, path, store.iter_original(obj_key, version=version))
                 if digest != sha256:
                     raise FixityError(f"recording {rec_id}: stored original hashes to {digest}, not {sha256}; "
                                       "export stopped, fixity alert raised")
@@ -143,16 +121,19 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
             zf.writestr("audit.jsonl", audit_bytes)
             files.append({"path": "audit.jsonl", "sha256": hashlib.sha256(audit_bytes).hexdigest(),
                           "size": len(audit_bytes), "kind": "audit"})
+            checkpoint = at_head and audit_anchor.write(store, at_head, key, key_id, "export")
             manifest = {
                 "format": FORMAT, "generated_at": utcnow().isoformat(), "generated_by": user.police_id,
                 "case": case_info, "recordings": recordings, "files": files, "audit_entries": len(entries),
+                "audit_checkpoint": checkpoint and {k: checkpoint[k] for k in ("entry_id", "entry_hash", "entry_at",
+                                                                               "signed_at", "object_key")},
                 "signature": {"algorithm": "Ed25519", "signed_file": "manifest.json", "signature_file": "manifest.sig",
-                              "public_key_file": "public_key.pem"},
+                              "public_key_file": "public_key.pem", "key_id": key_id},
             }
             manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
             zf.writestr("manifest.json", manifest_bytes)
-            zf.writestr("manifest.sig", signing_key().sign(manifest_bytes))
-            zf.writestr("public_key.pem", public_key_pem())
+            zf.writestr("manifest.sig", key.sign(manifest_bytes))
+            zf.writestr("public_key.pem", signing.public_pem(key))
             zf.writestr("verify.py", (Path(__file__).parent.parent / "verify_export.py").read_bytes())
             zf.writestr("README.txt", README.encode())
         except BaseException:
@@ -165,7 +146,8 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
     session.flush()
     actor = user_actor(user, ip)
     audit.record(session, actor, "case.export", "case", case.id, export=record.id, recordings=sorted(recs),
-                 manifest_sha256=record.manifest_sha256, proxies=include_proxies)
+                 manifest_sha256=record.manifest_sha256, proxies=include_proxies, signing_key=key_id,
+                 audit_checkpoint=checkpoint["entry_id"] if checkpoint else None)
     for rec_id in recs:
         audit.record(session, actor, "recording.export", "recording", rec_id, case=case.case_no, export=record.id)
     return record
@@ -209,17 +191,15 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def fingerprint() -> str:
-    raw = signing_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b16encode(hashlib.sha256(raw).digest()[:16]).decode().lower()
-
-
 README = """Body-camera evidence export
 ===========================
 manifest.json   the case, its recordings (with clip marks), and the SHA-256 and size of every file
 manifest.sig    Ed25519 signature over manifest.json
-public_key.pem  the service's public key (compare it with the one the service publishes)
+public_key.pem  the public key that signed manifest.json: trust it only if its fingerprint is the
+                service's (published at /api/v1/signing-key, printed by `evidence signing-key show`)
 originals/      the original files, byte for byte as the cameras wrote them
 audit.jsonl     the audit-log entries of these recordings and this case (hash-chained)
-verify.py       the verifier: python3 verify.py THIS.zip   (needs: pip install cryptography)
+verify.py       the verifier: python3 verify.py THIS.zip --fingerprint FP   (needs: pip install cryptography)
+                or --public-key keys.json (the key list from /api/v1/signing-key, retired keys included);
+                without a pinned key it reports the signature valid but the package UNPINNED (exit code 3)
 """
