@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.openapi import declare_error_bodies
 from api.routes import admin, audit, auth, cases, coverage, health, ingest, recordings
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
@@ -53,6 +54,7 @@ def create_app() -> FastAPI:
 
     for module in (health, auth, admin, ingest, recordings, audit, coverage, cases):
         app.include_router(module.router)
+    declare_error_bodies(app)
     return app
 
 
