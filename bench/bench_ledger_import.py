@@ -44,7 +44,7 @@ def big_csv(target_mb: float = 5.0) -> bytes:
     lines, size, i = [HEADER], len(HEADER), 0
     while size < target_mb * 1024 * 1024:
         line = (f"EV{i:07d},ticket,{10000 + i % 400},2026-09-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d},"
-                f"2026-09-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:30,G15 K{i % 900}+{i % 1000:03d}\n")
+                f"2026-09-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:30,G15沈海高速K{i % 900}+{i % 1000:03d}北向应急车道\n")
         lines.append(line)
         size += len(line.encode())
         i += 1
@@ -61,7 +61,8 @@ def _book(rows: list[list[str]]) -> bytes:
 
 
 def wide_xlsx() -> bytes:
-    """A tiny workbook whose sheet declares A1:XFD20000 (openpyxl pads each row to 16,384 cells)."""
+    """A small workbook declaring A1:XFD20000 whose 20,000 rows each hold one cell in column XFD:
+    openpyxl pads every row to 16,384 cells."""
     plain = _book([["event_id", "event_type", "police_ids", "started_at"], ["W1", "ticket", "1", "2026-09-01 08:00"]])
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(plain)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
@@ -69,6 +70,9 @@ def wide_xlsx() -> bytes:
             data = src.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = data.replace(b'<dimension ref="A1:D2" />', b'<dimension ref="A1:XFD20000" />')
+                rows = "".join(f'<row r="{r}"><c r="XFD{r}" t="inlineStr"><is><t>x</t></is></c></row>'
+                               for r in range(3, 20001))
+                data = data.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
                 assert b"XFD20000" in data
             dst.writestr(item.filename, data)
     return out.getvalue()
