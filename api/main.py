@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from api.openapi import declare_error_bodies
 from api.routes import admin, audit, auth, cases, coverage, health, ingest, recordings
@@ -51,6 +52,13 @@ def create_app() -> FastAPI:
         errors = [{"loc": list(e.get("loc", ())), "msg": _safe(e.get("msg", "")), "type": e.get("type")}
                   for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(_: Request, exc: DataError) -> JSONResponse:
+        # The last line of defence for input no check caught: PostgreSQL refuses it as data.
+        return JSONResponse({"detail": "the request holds a value the database cannot store or compare (a NUL "
+                                       "character, or a number out of range): remove it and send again"},
+                            status_code=422)
 
     for module in (health, auth, admin, ingest, recordings, audit, coverage, cases):
         app.include_router(module.router)

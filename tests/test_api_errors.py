@@ -68,3 +68,10 @@ def test_the_device_clock_start_is_not_promised_as_an_rfc3339_time(service):
     spec = service.http.get("/openapi.json").json()
     field = spec["components"]["schemas"]["RecordingOut"]["properties"]["started_at_device"]
     assert "date-time" not in str(field)
+
+
+@pytest.mark.parametrize("police_id", ["A\x00B", "P1\x00"])
+def test_a_nul_character_the_database_cannot_store_is_a_422(service, police_id):
+    r = service.http.post("/api/v1/auth/login", json={"police_id": police_id, "password": "whatever123"})
+    assert r.status_code == 422, r.text[:200]
+    assert "NUL" in r.json()["detail"]
