@@ -15,6 +15,7 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.types import INT32_MAX
 from evidence.db import new_session
 from evidence.identity import authenticate_station
 from evidence.models import Role, Station, User
@@ -64,7 +65,11 @@ def current_user(db: DB, creds: Annotated[HTTPAuthorizationCredentials | None, D
         raise _unauthorized("login token expired: log in again") from None
     except jwt.InvalidTokenError:
         raise _unauthorized("login token is not valid") from None
-    user = db.get(User, int(claims["sub"]))
+    sub = claims.get("sub")
+    # Only this server signs tokens, but a token with a foreign subject must still be a 401, not a 500.
+    if not isinstance(sub, str) or not sub.isascii() or not sub.isdigit() or int(sub) > INT32_MAX:
+        raise _unauthorized("login token is not valid")
+    user = db.get(User, int(sub))
     if user is None or not user.active:
         raise _unauthorized("account is disabled")
     if claims.get("ver", 0) != user.token_version:

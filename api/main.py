@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
+from api.openapi import declare_error_bodies
 from api.routes import accounts, admin, audit, auth, cases, coverage, health, ingest, recordings
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
@@ -51,8 +53,16 @@ def create_app() -> FastAPI:
                   for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
 
+    @app.exception_handler(DataError)
+    async def unstorable_value(_: Request, exc: DataError) -> JSONResponse:
+        # The last line of defence for input no check caught: PostgreSQL refuses it as data.
+        return JSONResponse({"detail": "the request holds a value the database cannot store or compare (a NUL "
+                                       "character, or a number out of range): remove it and send again"},
+                            status_code=422)
+
     for module in (health, auth, admin, accounts, ingest, recordings, audit, coverage, cases):
         app.include_router(module.router)
+    declare_error_bodies(app)
     return app
 
 

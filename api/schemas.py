@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from api.types import Bytes, Count
 
 
 class LoginIn(BaseModel):
@@ -96,9 +99,9 @@ class StationOut(BaseModel):
 
 class HeartbeatIn(BaseModel):
     version: str = Field(max_length=64)
-    spool_used_bytes: int = Field(ge=0)
-    spool_free_bytes: int = Field(ge=0)
-    queue_length: int = Field(ge=0)
+    spool_used_bytes: Bytes
+    spool_free_bytes: Bytes
+    queue_length: Count
     last_error: str | None = Field(None, max_length=2000)
 
 
@@ -159,7 +162,11 @@ class RecordingOut(BaseModel):
     officer_id: int | None
     officer_source: str
     unit_id: int | None
-    started_at_device: datetime | None
+    # The camera's own clock as the file or device said, in the unit's zone: no offset, so not an
+    # RFC 3339 date-time (which the schema's "date-time" format would promise).
+    started_at_device: Annotated[datetime | None, WithJsonSchema(
+        {"anyOf": [{"type": "string", "description": "YYYY-MM-DDTHH:MM:SS, camera clock, no offset"},
+                   {"type": "null"}]})]
     started_at: datetime | None
     clock_offset_seconds: int
     started_at_corrected: datetime | None = None

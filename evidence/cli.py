@@ -278,19 +278,19 @@ def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="
 @ledger_app.command("import")
 def ledger_import(ledger_file: Path) -> None:
     """Import events from CSV or XLSX; bad rows are listed by line, good rows import. Exit 1 if any was bad."""
-    from evidence.coverage.service import import_events
-    from evidence.ledger_parse import parse_ledger
+    from evidence.coverage.ledger_import import import_ledger
 
     try:
-        rows, errors = parse_ledger(ledger_file.read_bytes(), ledger_file.name, get_settings().timezone)
+        with ledger_file.open("rb") as stream, session_scope() as session:
+            result = import_ledger(session, CLI, stream, ledger_file.name, get_settings().timezone)
     except (OSError, ValueError) as exc:
         _fail(str(exc))
-    with session_scope() as session:
-        created, updated, _ = import_events(session, CLI, rows, ledger_file.name)
-    console.print(f"events created {created}, updated {updated}, rejected {len(errors)}")
-    for err in errors:
-        console.print(f"  line {err.line}: {err.reason}")
-    if errors:
+    console.print(f"events created {result.created}, updated {result.updated}, rejected {result.error_count}")
+    for err in result.errors:
+        console.print(f"  line {err['line']}: {err['reason']}")
+    if result.error_count > len(result.errors):
+        console.print(f"  … and {result.error_count - len(result.errors)} more bad rows")
+    if result.error_count:
         raise typer.Exit(1)
 
 

@@ -72,7 +72,20 @@ def import_assignments_csv(session: Session, actor: audit.Actor, text: str) -> I
     tz = get_settings().timezone
     report = ImportReport()
     changed: list[tuple[int, datetime, datetime | None]] = []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; Excel's "Unicode text" is full of them
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise Invalid(f"the CSV file has a NUL byte at line {line}: it is not CSV text; "
+                      "save it as CSV (UTF-8) and import it again")
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _import_rows(session, actor, reader, tz, report, changed)
+    except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted cell
+        raise Invalid(f"the CSV file could not be read at line {reader.line_num}: {exc}; "
+                      "save it again as CSV (UTF-8) and import it again") from None
+
+
+def _import_rows(session: Session, actor: audit.Actor, reader: csv.DictReader, tz: str, report: ImportReport,
+                 changed: list) -> ImportReport:
     missing = [c for c in ASSIGNMENT_COLUMNS[:3] if c not in (reader.fieldnames or [])]
     if missing:
         raise Invalid(f"CSV header must contain {','.join(ASSIGNMENT_COLUMNS)}; missing {', '.join(missing)}")

@@ -24,3 +24,7 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     status_code = 403
+
+
+class TooLarge(DomainError):
+    status_code = 413

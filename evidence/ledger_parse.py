@@ -18,16 +18,16 @@ Accepted cells:
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import unicodedata
-import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import openpyxl
+from evidence.ledger_read import read_rows
 
 EVENT_TYPES = (
     "dispatch", "check", "ticket", "accident", "vehicle_seizure", "license_seizure",
@@ -77,8 +77,6 @@ _TIME = re.compile(
 _TRUE = {"yes", "true", "1", "y", "是"}
 _FALSE = {"no", "false", "0", "n", "否"}
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 
 
 @dataclass
@@ -109,97 +107,49 @@ def parse_ledger(
 ) -> tuple[list[LedgerRow], list[LedgerError]]:
     """CSV (UTF-8, UTF-8 with BOM, or GB18030/GBK as Excel in China writes it) or XLSX (by extension .xlsx, or by content: zip magic), first sheet.
 
-    Several 警号 in one cell are separated by ";" or the full-width "；" only (not commas).
+    Several 警号 in one cell are separated by ";" or the full-width "；" (not commas).
     Raises ValueError for whole-file problems (unreadable file, missing required column,
-    unknown `tz`); every bad row becomes exactly one LedgerError and good rows still come back.
+    unknown `tz`, a limit of ledger_read passed); every bad row becomes exactly one LedgerError
+    and good rows still come back.
     """
+    rows: list[LedgerRow] = []
+    errors: list[LedgerError] = []
+    for item in iter_ledger(io.BytesIO(data), filename, tz):
+        (errors if isinstance(item, LedgerError) else rows).append(item)
+    return rows, errors
+
+
+def iter_ledger(stream: BinaryIO, filename: str, tz: str = "Asia/Shanghai") -> Iterator[LedgerRow | LedgerError]:
+    """parse_ledger's rows and errors in file order, streamed from a seekable binary file.
+
+    Whole-file problems raise ValueError before the first row is yielded, except a row or
+    column limit that only the rows of an XLSX without a stated size reveal."""
     try:
         zone = ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {tz!r}") from exc
 
-    numbered = [(line, cells) for line, cells in enumerate(_read_table(data, filename), 1)
-                if not _is_empty(cells)]
-    if not numbered:
+    numbered = ((line, cells) for line, cells in read_rows(stream, filename) if not _is_empty(cells))
+    first = next(numbered, None)
+    if first is None:
         raise ValueError("the ledger file is empty: expected a header row and event rows")
-    (_, header), body = numbered[0], numbered[1:]
+    header = first[1]
     columns = _map_header(header)
     labels = {name: _label(name, _text(header[i])) for name, i in columns.items()}
+    return _rows(numbered, columns, labels, zone)
 
-    rows: list[LedgerRow] = []
-    errors: list[LedgerError] = []
+
+def _rows(numbered, columns, labels, zone) -> Iterator[LedgerRow | LedgerError]:
     first_line_of: dict[str, int] = {}
-    for line, cells in body:
+    for line, cells in numbered:
         values = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
         try:
-            rows.append(_parse_row(line, values, labels, zone, first_line_of))
+            yield _parse_row(line, values, labels, zone, first_line_of)
         except _RowProblem as problem:
-            errors.append(LedgerError(line, str(problem)))
-    return rows, errors
+            yield LedgerError(line, str(problem))
 
 
-# --- reading the file ------------------------------------------------------------------------
-
-def _read_table(data: bytes, filename: str) -> list[list[object]]:
-    """All rows of the file (first sheet for XLSX), one list of cells per line, from line 1."""
-    if data.startswith(_ZIP_MAGIC) or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(data)
-    if data.startswith(_OLE_MAGIC):
-        raise ValueError("this is an old Excel 97-2003 (.xls) file; save it as .xlsx or CSV")
-    return _read_csv(data)
-
-
-def _read_xlsx(data: bytes) -> list[list[object]]:
-    # openpyxl raises many unrelated exception types on broken files; all mean "unreadable".
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # style/extension warnings say nothing to a clerk
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                book.close()
-    except Exception as exc:
-        raise ValueError(
-            f"the file could not be read as an Excel .xlsx workbook ({type(exc).__name__}); "
-            "upload a .xlsx or CSV ledger"
-        ) from exc
-
-
-def _read_csv(data: bytes) -> list[list[object]]:
-    """Excel in China saves CSV as GBK unless 'CSV UTF-8' is chosen; GB18030 is its superset."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("the file is neither UTF-8 nor GBK/GB18030 text; save it as CSV or .xlsx")
-    if "\x00" in text:
-        raise ValueError(
-            "the file is not a CSV text file (it contains NUL bytes, e.g. Excel 'Unicode text'); "
-            "save it as 'CSV UTF-8' or .xlsx"
-        )
-    try:
-        return _csv_rows_by_line(text)
-    except csv.Error as exc:
-        raise ValueError(f"the CSV file could not be read: {exc}") from exc
-
-
-def _csv_rows_by_line(text: str) -> list[list[object]]:
-    """CSV records placed at the physical line they start on, so errors point at the right line.
-
-    A quoted cell may span lines; the lines it covers come back as empty rows (skipped later).
-    """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    lines: list[list[object]] = []
-    for record in reader:
-        lines.append(list(record))
-        while len(lines) < reader.line_num:
-            lines.append([])
-    return lines
-
+# --- reading the file: see ledger_read -------------------------------------------------------
 
 def _map_header(header: list[object]) -> dict[str, int]:
     """Canonical column name -> cell index; raises ValueError if a required column is missing."""

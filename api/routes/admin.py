@@ -9,6 +9,7 @@ from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, r
 from api.routes.accounts import with_login_state
 from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated,
                          StationIn, StationOut, UnitIn, UnitOut, UserIn, UserOut)
+from api.types import Id
 from evidence import clock, devices, identity
 from evidence.catalog import user_actor
 from evidence.errors import Invalid
@@ -69,7 +70,7 @@ def heartbeat(body: HeartbeatIn, db: DB, station: StationCaller) -> StationOut:
 
 @router.post("/stations/{station_id}/revoke", response_model=StationOut,
              summary="Revoke a station's API key (who: admin)")
-def revoke_station(station_id: int, db: DB, admin: Admin, ip: IP) -> StationOut:
+def revoke_station(station_id: Id, db: DB, admin: Admin, ip: IP) -> StationOut:
     station = identity.revoke_station(db, user_actor(admin, ip), station_id)
     db.commit()
     return StationOut.model_validate(station)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import DB, IP, AdminOrAuditor, Store
 from api.schemas import ChainOut
+from api.types import BigId
 from evidence import audit, audit_anchor, audit_reports
 from evidence.catalog import user_actor
 from evidence.config import get_settings
@@ -38,7 +39,7 @@ def verify(db: DB, store: Store, user: AdminOrAuditor, ip: IP) -> ChainOut:
 @router.get("/entries", summary="Read the log with filters: who, what, when, which recording or case (who: admin, auditor)")
 def read_entries(db: DB, user: AdminOrAuditor, ip: IP, actor: str | None = None, action: str | None = None,
                  object_type: str | None = None, object_id: str | None = None,
-                 start: datetime | None = None, end: datetime | None = None, after_id: int = 0,
+                 start: datetime | None = None, end: datetime | None = None, after_id: BigId = 0,
                  limit: Annotated[int, Query(ge=1, le=5000)] = 500):
     tz = get_settings().timezone
     rows = audit_reports.entries(db, actor, action, object_type, object_id, to_utc(start, tz) if start else None,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store, require_roles
 from api.export_stream import stream_export
+from api.types import Id
 from evidence import audit, signing
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
@@ -50,7 +51,7 @@ class StageIn(BaseModel):
 
 
 class AttachIn(BaseModel):
-    recording_id: int
+    recording_id: Id
     mark_in: float | None = None
     mark_out: float | None = None
     note: str | None = Field(None, max_length=2000)
@@ -76,8 +77,8 @@ class FlagsIn(BaseModel):
 
 
 class AccessIn(BaseModel):
-    recording_id: int | None = None
-    case_id: int | None = None
+    recording_id: Id | None = None
+    case_id: Id | None = None
     reason: str = Field(max_length=2000)
 
 
@@ -142,7 +143,7 @@ def list_cases(db: DB, user: AnyUser, ip: IP):
 
 
 @router.get("/cases/{case_id}", summary="A case with its evidence, stage history and suggestions (who: readers of the case)")
-def get_case(case_id: int, db: DB, user: AnyUser, ip: IP):
+def get_case(case_id: Id, db: DB, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
     audit.record(db, user_actor(user, ip), "case.read", "case", case.id)
     db.commit()
@@ -150,7 +151,7 @@ def get_case(case_id: int, db: DB, user: AnyUser, ip: IP):
 
 
 @router.post("/cases/{case_id}/stage", summary="Move the case to its next stage (who: its handlers, unit supervisors, admin)")
-def change_stage(case_id: int, body: StageIn, db: DB, user: AnyUser, ip: IP):
+def change_stage(case_id: Id, body: StageIn, db: DB, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
     cases.change_stage(db, user, case, body.stage, body.note, ip)
     db.commit()
@@ -159,7 +160,7 @@ def change_stage(case_id: int, body: StageIn, db: DB, user: AnyUser, ip: IP):
 
 @router.post("/cases/{case_id}/recordings", status_code=201,
              summary="Attach a recording, with optional in/out marks and a note (who: its handlers, unit supervisors, admin)")
-def attach(case_id: int, body: AttachIn, db: DB, store: Store, user: AnyUser, ip: IP):
+def attach(case_id: Id, body: AttachIn, db: DB, store: Store, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
     row = cases.attach(db, store, user, case, body.recording_id, body.mark_in, body.mark_out, body.note, ip)
     db.commit()
@@ -168,7 +169,7 @@ def attach(case_id: int, body: AttachIn, db: DB, store: Store, user: AnyUser, ip
 
 @router.patch("/cases/{case_id}/recordings/{attachment_id}",
               summary="Change an attachment's marks and note (who: its handlers, unit supervisors, admin)")
-def marks(case_id: int, attachment_id: int, body: MarksIn, db: DB, user: AnyUser, ip: IP):
+def marks(case_id: Id, attachment_id: Id, body: MarksIn, db: DB, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
     cases.update_marks(db, user, case, attachment_id, body.mark_in, body.mark_out, body.note, ip)
     db.commit()
@@ -177,7 +178,7 @@ def marks(case_id: int, attachment_id: int, body: MarksIn, db: DB, user: AnyUser
 
 @router.delete("/cases/{case_id}/recordings/{attachment_id}",
                summary="Detach a recording: stamped, nothing deleted (who: its handlers, unit supervisors, admin)")
-def detach(case_id: int, attachment_id: int, db: DB, store: Store, user: AnyUser, ip: IP):
+def detach(case_id: Id, attachment_id: Id, db: DB, store: Store, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
     row = cases.detach(db, store, user, case, attachment_id, ip)
     db.commit()
@@ -186,7 +187,7 @@ def detach(case_id: int, attachment_id: int, db: DB, store: Store, user: AnyUser
 
 @router.post("/cases/{case_id}/suggestions/{recording_id}",
              summary="Accept or reject a suggested recording (who: its handlers, unit supervisors, admin)")
-def suggestion(case_id: int, recording_id: int, body: DecisionIn, db: DB, store: Store, user: AnyUser, ip: IP):
+def suggestion(case_id: Id, recording_id: Id, body: DecisionIn, db: DB, store: Store, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
     row = cases.decide_suggestion(db, store, user, case, recording_id, body.accept, ip)
     db.commit()
@@ -194,7 +195,7 @@ def suggestion(case_id: int, recording_id: int, body: DecisionIn, db: DB, store:
 
 
 @router.post("/cases/{case_id}/hold", summary="Place or release a legal hold on a whole case (who: supervisor, admin)")
-def case_hold(case_id: int, body: HoldIn, db: DB, store: Store, user: Holder, ip: IP):
+def case_hold(case_id: Id, body: HoldIn, db: DB, store: Store, user: Holder, ip: IP):
     case = _readable_case(db, user, case_id)
     cases.set_case_hold(db, store, user, case, body.hold, body.reason, ip)
     db.commit()
@@ -203,7 +204,7 @@ def case_hold(case_id: int, body: HoldIn, db: DB, store: Store, user: Holder, ip
 
 @router.get("/cases/{case_id}/export",
             summary="Download the court export ZIP, streamed (who: case handlers of the case, unit supervisors, admin)")
-def export_case(case_id: int, db: DB, user: AnyUser, ip: IP, proxies: bool = False):
+def export_case(case_id: Id, db: DB, user: AnyUser, ip: IP, proxies: bool = False):
     case = _readable_case(db, user, case_id)
     export.check_may_export(db, user, case)
     if not cases.attachments(db, case):
@@ -227,7 +228,7 @@ def signing_key(db: DB):
 
 @router.post("/recordings/{recording_id}/flags",
              summary="Flag a recording (obstruction, major_incident): raises its retention (who: case_handler, supervisor, admin)")
-def flags(recording_id: int, body: FlagsIn, db: DB, store: Store, user: Flagger, ip: IP):
+def flags(recording_id: Id, body: FlagsIn, db: DB, store: Store, user: Flagger, ip: IP):
     rec = get_visible(db, user, recording_id)
     retention.set_flags(db, store, rec, body.flags, user_actor(user, ip))
     db.commit()
@@ -236,7 +237,7 @@ def flags(recording_id: int, body: FlagsIn, db: DB, store: Store, user: Flagger,
 
 
 @router.post("/recordings/{recording_id}/hold", summary="Place or release a legal hold on a recording (who: supervisor, admin)")
-def recording_hold(recording_id: int, body: HoldIn, db: DB, store: Store, user: Holder, ip: IP):
+def recording_hold(recording_id: Id, body: HoldIn, db: DB, store: Store, user: Holder, ip: IP):
     rec = get_visible(db, user, recording_id)
     retention.set_hold(db, store, rec, body.hold, body.reason, user_actor(user, ip))
     db.commit()
@@ -264,7 +265,7 @@ def list_requests(db: DB, user: AnyUser, ip: IP):
 
 @router.post("/access-requests/{request_id}/decision",
              summary="Approve (for a limited time) or reject (who: supervisor of the owning unit, admin)")
-def decide(request_id: int, body: GrantIn, db: DB, user: AnyUser, ip: IP):
+def decide(request_id: Id, body: GrantIn, db: DB, user: AnyUser, ip: IP):
     if user.role not in (Role.supervisor.value, Role.admin.value):
         raise Forbidden("only supervisors and admins decide access requests")
     req = access.decide(db, user, request_id, body.approve, body.expires_in_seconds, ip)

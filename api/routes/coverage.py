@@ -12,17 +12,19 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.deps import DB, IP, AnyUser, read_upload, require_roles
+from api.deps import DB, IP, AnyUser, require_roles
+from api.types import INT32_MAX, Id
 from evidence import audit
 from evidence.catalog import get_visible, user_actor
 from evidence.config import get_settings
-from evidence.coverage import ledger_scope, reports, service, stored
+from evidence.coverage import ledger_import, reports, stored
+from evidence.coverage.ledger_import import MAX_ERRORS_LISTED
 from evidence.coverage.models import CoverageSummary, EnforcementEvent, RecordingEventLink
-from evidence.errors import Invalid, NotFound
-from evidence.ledger_parse import parse_ledger
+from evidence.errors import Invalid, NotFound, TooLarge
+from evidence.ledger_read import LedgerTooLarge
 from evidence.models import Role, User
 from evidence.timeutil import to_utc, utcnow
 
@@ -35,11 +37,12 @@ Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a
 class ImportOut(BaseModel):
     created: int
     updated: int
-    errors: list[dict]
+    errors: list[dict] = Field(description=f"the first {MAX_ERRORS_LISTED} bad rows: line and reason")
+    error_count: int = Field(description="all bad rows, listed or not")
 
 
 class LinkIn(BaseModel):
-    recording_id: int
+    recording_id: Id
 
 
 def _filter(status, event_type, roadside, unit_id, officer, start_from, start_to) -> reports.EventFilter:
@@ -50,7 +53,7 @@ def _filter(status, event_type, roadside, unit_id, officer, start_from, start_to
 
 
 def _filters(status: Literal["covered", "partial", "missing", "pending"] | None = None,
-             event_type: str | None = None, roadside: bool | None = None, unit_id: int | None = None,
+             event_type: str | None = None, roadside: bool | None = None, unit_id: Id | None = None,
              officer: Annotated[str | None, Query(description="警号")] = None,
              start_from: Annotated[datetime | None, Query(description="event start ≥ (no offset: unit's zone)")] = None,
              start_to: Annotated[datetime | None, Query(description="event start <")] = None) -> reports.EventFilter:
@@ -68,23 +71,26 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("/ledger/import", response_model=ImportOut,
-             summary="Import enforcement events from CSV or XLSX; bad rows reported by line (who: admin, supervisor)")
-async def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> ImportOut:
-    data = await read_upload(file, 50, "ledger file")
+             summary="Import enforcement events from CSV or XLSX; bad rows reported by line (who: admin, supervisor)",
+             responses={413: {"description": "the file passes a limit (size, rows, columns, unpacked size)"}})
+def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> ImportOut:
+    # A plain def on purpose: FastAPI runs it in a worker thread, so parsing and storing a large
+    # ledger never holds up the event loop and every other request.
     try:
-        rows, errors = parse_ledger(data, file.filename or "ledger.csv", get_settings().timezone)
+        result = ledger_import.import_ledger(db, user_actor(user, ip), file.file, file.filename or "ledger.csv",
+                                             get_settings().timezone, user)
+    except LedgerTooLarge as exc:
+        raise TooLarge(str(exc)) from None
     except ValueError as exc:
         raise Invalid(str(exc)) from None
-    rows, refused = ledger_scope.rows_in_reach(db, user, rows)
-    errors = sorted(errors + refused, key=lambda e: e.line)
-    created, updated, _ = service.import_events(db, user_actor(user, ip), rows, file.filename or "upload")
     db.commit()
-    return ImportOut(created=created, updated=updated, errors=[{"line": e.line, "reason": e.reason} for e in errors])
+    return ImportOut(created=result.created, updated=result.updated, errors=result.errors,
+                     error_count=result.error_count)
 
 
 @router.get("/coverage/events", summary="Events with their coverage, filterable (who: officer own, supervisor/case_handler unit, auditor/admin all)")
 def events(db: DB, user: AnyUser, ip: IP, f: Filters, format: Format = "json",
-           page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=1000)] = 100):
+           page: Annotated[int, Query(ge=1, le=INT32_MAX)] = 1, page_size: Annotated[int, Query(ge=1, le=1000)] = 100):
     download = format != "json"
     rows = reports.event_rows(db, user, f, None if download else page_size, 0 if download else (page - 1) * page_size)
     audit.record(db, user_actor(user, ip), "coverage.events", None, None, filter=_desc(f), returned=len(rows),
@@ -145,7 +151,7 @@ def stored_summaries(db: DB, user: Annotated[User, Depends(require_roles(Role.su
 
 
 @router.get("/coverage/summaries/{summary_id}", summary="One stored summary (who: supervisor, auditor, admin)")
-def stored_summary(summary_id: int, db: DB, ip: IP,
+def stored_summary(summary_id: Id, db: DB, ip: IP,
                    user: Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))]):
     row = db.get(CoverageSummary, summary_id)
     if row is None:
@@ -158,7 +164,7 @@ def stored_summary(summary_id: int, db: DB, ip: IP,
 
 
 @router.post("/events/{event_id}/links", summary="Link a recording to an event by hand (who: case_handler, supervisor, admin)")
-def link(event_id: int, body: LinkIn, db: DB, user: Linker, ip: IP):
+def link(event_id: Id, body: LinkIn, db: DB, user: Linker, ip: IP):
     event = db.get(EnforcementEvent, event_id)
     if event is None or not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(
             EnforcementEvent.id == event_id))):
@@ -174,7 +180,7 @@ def link(event_id: int, body: LinkIn, db: DB, user: Linker, ip: IP):
 
 @router.delete("/events/{event_id}/links/{link_id}",
                summary="Remove a link: it is stamped removed, nothing is deleted (who: case_handler, supervisor, admin)")
-def unlink(event_id: int, link_id: int, db: DB, user: Linker, ip: IP):
+def unlink(event_id: Id, link_id: Id, db: DB, user: Linker, ip: IP):
     row = db.get(RecordingEventLink, link_id)
     if row is None or row.event_id != event_id or row.removed_at is not None:
         raise NotFound(f"link {link_id} not found on event {event_id}")
@@ -186,7 +192,7 @@ def unlink(event_id: int, link_id: int, db: DB, user: Linker, ip: IP):
 
 
 @router.get("/events/{event_id}/links", summary="Links of an event, removed ones included (who: as events)")
-def links(event_id: int, db: DB, user: AnyUser, ip: IP):
+def links(event_id: Id, db: DB, user: AnyUser, ip: IP):
     if not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(EnforcementEvent.id == event_id))):
         raise NotFound(f"event {event_id} not found")
     rows = db.scalars(select(RecordingEventLink).where(RecordingEventLink.event_id == event_id)

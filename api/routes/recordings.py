@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import DB, IP, Admin, AnyUser, Store
 from api.schemas import DownloadOut, PlaybackOut, RecordingOut, RecordingPage, ReprocessIn, ReprocessOut
+from api.types import INT32_MAX, Id
 from evidence import catalog, processing
 from evidence.catalog import user_actor
 from evidence.models import ProcessingState
@@ -33,7 +34,7 @@ def search(db: DB, user: AnyUser, ip: IP,
            important: bool | None = None,
            clock_implausible: Annotated[bool | None,
                                         Query(description="Flagged: the camera clock was implausible")] = None,
-           page: Annotated[int, Query(ge=1)] = 1,
+           page: Annotated[int, Query(ge=1, le=INT32_MAX)] = 1,
            page_size: Annotated[int, Query(ge=1, le=500)] = 50) -> RecordingPage:
     tz = get_settings().timezone
     f = catalog.RecordingFilter(officer=officer, device=device,
@@ -62,7 +63,7 @@ def reprocess_all(body: ReprocessIn, db: DB, admin: Admin, ip: IP) -> ReprocessO
 
 
 @router.get("/{recording_id}", response_model=RecordingOut, summary="One recording (who: any user, within reach)")
-def get_one(recording_id: int, db: DB, user: AnyUser, ip: IP) -> RecordingOut:
+def get_one(recording_id: Id, db: DB, user: AnyUser, ip: IP) -> RecordingOut:
     rec = catalog.read(db, user, recording_id, ip)
     db.commit()
     return RecordingOut.model_validate(rec)
@@ -70,7 +71,7 @@ def get_one(recording_id: int, db: DB, user: AnyUser, ip: IP) -> RecordingOut:
 
 @router.post("/{recording_id}/download", response_model=DownloadOut,
              summary="Short-lived download URL of the original (who: officer, case_handler, supervisor, admin, within reach)")
-def download(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> DownloadOut:
+def download(recording_id: Id, db: DB, store: Store, user: AnyUser, ip: IP) -> DownloadOut:
     url, seconds = catalog.download_url(db, store, user, recording_id, ip)
     db.commit()
     return DownloadOut(url=url, expires_in=seconds)
@@ -78,7 +79,7 @@ def download(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> 
 
 @router.post("/{recording_id}/playback", response_model=PlaybackOut,
              summary="Short-lived URLs of the playable proxy, poster and strip (who: officer, case_handler, supervisor, admin, within reach)")
-def playback(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> PlaybackOut:
+def playback(recording_id: Id, db: DB, store: Store, user: AnyUser, ip: IP) -> PlaybackOut:
     out = catalog.playback(db, store, user, recording_id, ip)
     db.commit()
     return PlaybackOut(**out)
@@ -86,7 +87,7 @@ def playback(recording_id: int, db: DB, store: Store, user: AnyUser, ip: IP) -> 
 
 @router.post("/{recording_id}/reprocess", response_model=ReprocessOut,
              summary="Re-run media processing for one recording (who: admin)")
-def reprocess_one(recording_id: int, db: DB, admin: Admin, ip: IP) -> ReprocessOut:
+def reprocess_one(recording_id: Id, db: DB, admin: Admin, ip: IP) -> ReprocessOut:
     processing.request_reprocess(db, user_actor(admin, ip), recording_id)
     db.commit()
     _enqueue(db, [recording_id])

@@ -6,8 +6,6 @@ own events; admins and auditors everything. Callers audit each read.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
+from evidence import sheets
 from evidence.config import get_settings
 from evidence.coverage import clock_gaps
 from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage
@@ -214,32 +213,13 @@ def _flat(row: dict, columns: list[str], tz: ZoneInfo) -> list:
 
 def to_csv(rows: list[dict], columns: list[str]) -> bytes:
     tz = ZoneInfo(get_settings().timezone)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(columns)
-    for r in rows:
-        w.writerow(_flat(r, columns, tz))
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese text right
+    return sheets.to_csv(columns, (_flat(r, columns, tz) for r in rows))
 
 
-def to_xlsx(sheets: dict[str, tuple[list[str], list[dict]]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+def to_xlsx(report: dict[str, tuple[list[str], list[dict]]]) -> bytes:
     tz = ZoneInfo(get_settings().timezone)
-    wb = Workbook()
-    wb.remove(wb.active)
-    for title, (columns, rows) in sheets.items():
-        ws = wb.create_sheet(title[:31])
-        ws.append(columns)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            ws.append(_flat(r, columns, tz))
-        ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return sheets.to_xlsx({title: (columns, [_flat(r, columns, tz) for r in rows])
+                           for title, (columns, rows) in report.items()})
 
 
 SUMMARY_COLUMNS = ["group", "events", "covered", "partial", "missing", "pending", "late_uploads", "activation_rate"]

@@ -1,4 +1,4 @@
-"""Ledger import, coverage computation (incremental and full), auto-links.
+"""Coverage computation (incremental and full), auto-links (the ledger import is in ledger_import).
 
 Coverage is recomputed only for the events an change touches: imported events, events of the
 officer around a recording that became verified or got its duration, events around recordings
@@ -16,7 +16,6 @@ from sqlalchemy import Float, cast, delete, extract, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from evidence import audit
 from evidence.coverage import clock_gaps
 from evidence.coverage.engine import Clip, evaluate
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
@@ -24,7 +23,6 @@ from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOffi
 from evidence.coverage.rules import Rule, max_reach_seconds, rules
 from evidence.db import UTCDateTime
 from evidence.devices import officer_at
-from evidence.ledger_parse import LedgerRow
 from evidence.models import Recording, RecordingStatus, User
 from evidence.timeutil import utcnow
 
@@ -66,41 +64,6 @@ def _sqlite_text(value: datetime | None) -> str | None:
 
 def _id_list(ids: list[int]) -> str:
     return "[" + ", ".join(map(str, ids)) + "]"  # what json.dumps gives for ints, at a third of the cost
-
-
-# -- import ---------------------------------------------------------------------------------------
-def import_events(session: Session, actor: audit.Actor, rows: list[LedgerRow], source: str) -> tuple[int, int, list[int]]:
-    """Create or update events (same event_id updates); returns (created, updated, event row ids)."""
-    users = {u.police_id: u for u in session.scalars(
-        select(User).where(User.police_id.in_({p for r in rows for p in r.police_ids})))}
-    existing = {e.event_id: e for e in session.scalars(
-        select(EnforcementEvent).where(EnforcementEvent.event_id.in_([r.event_id for r in rows])))}
-    created = updated = 0
-    ids = []
-    for row in rows:
-        event = existing.get(row.event_id)
-        if event is None:
-            event = EnforcementEvent(event_id=row.event_id)
-            session.add(event)
-            created += 1
-        else:
-            updated += 1
-        event.event_type, event.started_at, event.ended_at = row.event_type, row.started_at, row.ended_at
-        event.location, event.case_no, event.roadside = row.location, row.case_no, row.roadside
-        event.police_ids = ";".join(row.police_ids)[:400]
-        known = [users[p] for p in row.police_ids if p in users]
-        event.unit_id = known[0].unit_id if known else None
-        event.updated_at = utcnow()
-        session.flush()
-        session.execute(delete(EventOfficer).where(EventOfficer.event_id == event.id))
-        session.add_all(EventOfficer(event_id=event.id, police_id=p, user_id=users[p].id if p in users else None)
-                        for p in row.police_ids)
-        ids.append(event.id)
-    session.flush()
-    audit.record(session, actor, "ledger.import", "enforcement_event", None, source=source, created=created,
-                 updated=updated)
-    recompute(session, ids)
-    return created, updated, ids
 
 
 # -- loading what the engine needs ---------------------------------------------------------------

@@ -1,13 +1,13 @@
 """access requests keep the id asked for, whether or not it exists
 
-Revision ID: 0007_access
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_access"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None

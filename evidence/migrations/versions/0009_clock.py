@@ -1,14 +1,14 @@
 """wrong camera clocks (flag, estimate, per-camera offset) and where a serial came from
 
-Revision ID: 0007_clock
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_clock"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """login throttling, token revocation, raw (non-UTF-8) camera file names
 
-Revision ID: 0007_login
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007_login"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
