@@ -57,7 +57,7 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
         assert r.status_code == 201, r.text
     for police_id, role in (("010203", "officer"), ("020304", "case_handler")):
         r = http.post("/api/v1/users", headers=admin, json={"police_id": police_id, "name": role, "role": role,
-                                                            "password": "pass-" + police_id, "unit_code": "DD01"})
+                                                            "password": "Dock-Shift-7q" + police_id[::-1], "unit_code": "DD01"})
         assert r.status_code == 201, r.text
     r = http.post("/api/v1/stations", headers=admin, json={"name": "一大队 dock 1", "unit_code": "DD01"})
     assert r.status_code == 201, r.text
@@ -96,7 +96,7 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
     event = _poll("coverage", covered)
     assert (event["window_seconds"], event["covered_seconds"]) == (8, 8), event
 
-    handler = login("020304", "pass-020304")
+    handler = login("020304", "Dock-Shift-7q" + "020304"[::-1])
     r = http.post("/api/v1/cases/from-ledger", headers=handler, json={"case_no": "AJ-E2E-1"})
     assert r.status_code == 201, r.text
     case = r.json()
@@ -119,9 +119,10 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
         offline.mkdir()
         (offline / "verify.py").write_bytes(zf.read("verify.py"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    verified = subprocess.run([sys.executable, "-I", str(offline / "verify.py"), str(package)], cwd=offline,
-                              env=env, capture_output=True, text=True, timeout=120)
-    assert verified.returncode == 0 and verified.stdout.startswith("OK"), verified.stdout + verified.stderr
+    fingerprint = http.get("/api/v1/signing-key").json()["current"]  # what the court pins, published by the service
+    verified = subprocess.run([sys.executable, "-I", str(offline / "verify.py"), str(package), "--fingerprint",
+                               fingerprint], cwd=offline, env=env, capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0 and verified.stdout.startswith("TRUSTED"), verified.stdout + verified.stderr
     entries = http.get("/api/v1/audit/entries", headers=admin, params={"action": "case.export"}).json()
     assert any(e["object_id"] == str(case["id"]) for e in entries), entries
     assert http.get("/api/v1/audit/verify", headers=admin).json()["ok"] is True
