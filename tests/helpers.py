@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import time
+import zipfile
 from pathlib import Path
 
 from docking_station.client import StationClient, sha256_file
@@ -44,3 +47,15 @@ def upload_as(world, path: Path, police_id: str, serial: str = "CAM0001", **extr
         client.close()
     assert result.status in ("verified", "already_verified"), result
     return result.recording_id
+
+
+def verify_offline(package: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the verify.py shipped inside the package in an empty folder: no server, no database,
+    no EVIDENCE_ settings, as a court would."""
+    work = tmp_path / "offline"
+    work.mkdir(exist_ok=True)
+    with zipfile.ZipFile(package) as zf:
+        (work / "verify.py").write_bytes(zf.read("verify.py"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
+    return subprocess.run([sys.executable, "-I", str(work / "verify.py"), str(package), *args], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120)

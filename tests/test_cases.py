@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 import zipfile
 from datetime import datetime, timezone
@@ -22,7 +19,7 @@ from storage.keys import original_key
 from tests import media
 from tests.stored import arrived_long_ago
 from tests.conftest import unique
-from tests.helpers import meta_for
+from tests.helpers import meta_for, verify_offline
 from tests.test_media import wait_processed
 
 
@@ -111,17 +108,6 @@ def _export(built_case, service, world, tmp_path) -> Path:
     return path
 
 
-def _verify_offline(package: Path, tmp_path: Path, *pin: str) -> subprocess.CompletedProcess:
-    """Run the verifier shipped inside the package, in an empty folder: no server, no database."""
-    work = tmp_path / "offline"
-    work.mkdir(exist_ok=True)
-    with zipfile.ZipFile(package) as zf:
-        (work / "verify.py").write_bytes(zf.read("verify.py"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    return subprocess.run([sys.executable, "-I", str(work / "verify.py"), str(package), *pin], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 def _rewrite(package: Path, out: Path, change) -> Path:
     with zipfile.ZipFile(package) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
         for item in src.infolist():
@@ -134,7 +120,7 @@ def _rewrite(package: Path, out: Path, change) -> Path:
 def test_export_verifies_offline_and_catches_tampering(built_case, service, world, tmp_path):
     package = _export(built_case, service, world, tmp_path)
     service_key = service.http.get("/api/v1/signing-key").json()["current"]  # what a court pins
-    ok = _verify_offline(package, tmp_path, "--fingerprint", service_key)
+    ok = verify_offline(package, tmp_path, "--fingerprint", service_key)
     assert ok.returncode == 0 and ok.stdout.startswith("TRUSTED"), ok.stdout + ok.stderr
     with zipfile.ZipFile(package) as zf:
         manifest = json.loads(zf.read("manifest.json"))
@@ -157,11 +143,11 @@ def test_export_verifies_offline_and_catches_tampering(built_case, service, worl
     victim = originals[0]
     flipped = _rewrite(package, tmp_path / "flipped.zip",
                        lambda n, d: (d[:100] + bytes([d[100] ^ 1]) + d[101:]) if n == victim else d)
-    r = _verify_offline(flipped, tmp_path)
+    r = verify_offline(flipped, tmp_path)
     assert r.returncode == 1 and f"{victim}: altered" in r.stdout
 
     removed = _rewrite(package, tmp_path / "removed.zip", lambda n, d: None if n == victim else d)
-    r = _verify_offline(removed, tmp_path)
+    r = verify_offline(removed, tmp_path)
     assert r.returncode == 1 and f"{victim}: missing" in r.stdout
 
     def edit_manifest(n, d):
@@ -171,7 +157,7 @@ def test_export_verifies_offline_and_catches_tampering(built_case, service, worl
         m["case"]["title"] = "something else"
         return json.dumps(m, ensure_ascii=False, indent=2).encode()
 
-    r = _verify_offline(_rewrite(package, tmp_path / "manifest.zip", edit_manifest), tmp_path)
+    r = verify_offline(_rewrite(package, tmp_path / "manifest.zip", edit_manifest), tmp_path)
     assert r.returncode == 1 and "signature does not match" in r.stdout
 
     def edit_audit(n, d):
@@ -183,7 +169,7 @@ def test_export_verifies_offline_and_catches_tampering(built_case, service, worl
         lines[0] = json.dumps(entry, ensure_ascii=False)
         return ("\n".join(lines) + "\n").encode()
 
-    r = _verify_offline(_rewrite(package, tmp_path / "audit.zip", edit_audit), tmp_path)
+    r = verify_offline(_rewrite(package, tmp_path / "audit.zip", edit_audit), tmp_path)
     assert r.returncode == 1
     assert "audit.jsonl: altered" in r.stdout and "was edited" in r.stdout
     with session_scope() as s:

@@ -4,9 +4,6 @@ real dock agent and checked with the offline verifier. Select it alone with `-m 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 import zipfile
 
@@ -15,6 +12,7 @@ import pytest
 
 from tests import media
 from tests.dock import dock, write_dock_env
+from tests.helpers import verify_offline
 from tests.serve import start_serve
 
 pytestmark = pytest.mark.embedded
@@ -66,7 +64,7 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
     # A camera docked through the real agent: two 4-second clips, 10:00:00 and 10:00:04 by its clock.
     camera = tmp_path / "camera" / "DCIM"
     camera.mkdir(parents=True)
-    clips = [media.h264_mp4(camera / f"CAME2E_010203_20261120100{s}_000{i + 1}.mp4", seed=500 + i, seconds=4)
+    [media.h264_mp4(camera / f"CAME2E_010203_20261120100{s}_000{i + 1}.mp4", seed=500 + i, seconds=4)
              for i, s in enumerate(("000", "004"))]
     env = write_dock_env(tmp_path / "dock.env", str(http.base_url).rstrip("/"), station_key, tmp_path / "spool")
     result = dock("ingest", str(camera.parent), env_file=env)
@@ -115,13 +113,8 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
     with zipfile.ZipFile(package) as zf:
         originals = sorted(n for n in zf.namelist() if n.startswith("originals/"))
         assert len(originals) == 2
-        offline = tmp_path / "offline"
-        offline.mkdir()
-        (offline / "verify.py").write_bytes(zf.read("verify.py"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     fingerprint = http.get("/api/v1/signing-key").json()["current"]  # what the court pins, published by the service
-    verified = subprocess.run([sys.executable, "-I", str(offline / "verify.py"), str(package), "--fingerprint",
-                               fingerprint], cwd=offline, env=env, capture_output=True, text=True, timeout=120)
+    verified = verify_offline(package, tmp_path, "--fingerprint", fingerprint)
     assert verified.returncode == 0 and verified.stdout.startswith("TRUSTED"), verified.stdout + verified.stderr
     entries = http.get("/api/v1/audit/entries", headers=admin, params={"action": "case.export"}).json()
     assert any(e["object_id"] == str(case["id"]) for e in entries), entries

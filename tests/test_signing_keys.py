@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -18,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tests import media
 from tests.conftest import ROOT, unique
-from tests.helpers import upload_as
+from tests.helpers import upload_as, verify_offline
 
 UNPINNED = 3  # verify.py: signature valid, but by a key nobody pinned
 
@@ -44,17 +43,6 @@ def export(service, world, case_id, path: Path) -> Path:
     assert r.status_code == 200, r.text
     path.write_bytes(r.content)
     return path
-
-
-def run_verifier(package: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    """The verify.py shipped inside the package, run in an empty folder without the server."""
-    work = tmp_path / "offline"
-    work.mkdir(exist_ok=True)
-    with zipfile.ZipFile(package) as zf:
-        (work / "verify.py").write_bytes(zf.read("verify.py"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    return subprocess.run([sys.executable, "-I", str(work / "verify.py"), str(package), *args], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=120)
 
 
 def cli(service, *args: str) -> subprocess.CompletedProcess:
@@ -115,26 +103,26 @@ def test_a_forged_package_fails_once_the_key_is_pinned(case_with_clip, service, 
     forged = tmp_path / "forged.zip"
     forger_fp = forge(package, forged)
 
-    unpinned = run_verifier(forged, tmp_path)
+    unpinned = verify_offline(forged, tmp_path)
     assert unpinned.returncode == UNPINNED, unpinned.stdout + unpinned.stderr
     assert not unpinned.stdout.startswith("OK")
     assert forger_fp in unpinned.stdout and "/api/v1/signing-key" in unpinned.stdout
     assert "only trusted if" in unpinned.stdout
 
-    pinned = run_verifier(forged, tmp_path, "--fingerprint", service_fp)
+    pinned = verify_offline(forged, tmp_path, "--fingerprint", service_fp)
     assert pinned.returncode == 1 and pinned.stdout.startswith("FAILED"), pinned.stdout
     assert forger_fp in pinned.stdout and "not the key you pinned" in pinned.stdout
 
     key_list = tmp_path / "keys.json"
     key_list.write_text(json.dumps(published(service)))
-    listed = run_verifier(forged, tmp_path, "--public-key", str(key_list))
+    listed = verify_offline(forged, tmp_path, "--public-key", str(key_list))
     assert listed.returncode == 1 and "not the key you pinned" in listed.stdout, listed.stdout
 
     # The genuine package: trusted when pinned either way, and the unpinned run still warns.
-    ok = run_verifier(package, tmp_path, "--fingerprint", service_fp.upper())
+    ok = verify_offline(package, tmp_path, "--fingerprint", service_fp.upper())
     assert ok.returncode == 0 and ok.stdout.startswith("TRUSTED"), ok.stdout + ok.stderr
-    assert run_verifier(package, tmp_path, "--public-key", str(key_list)).returncode == 0
-    assert run_verifier(package, tmp_path).returncode == UNPINNED
+    assert verify_offline(package, tmp_path, "--public-key", str(key_list)).returncode == 0
+    assert verify_offline(package, tmp_path).returncode == UNPINNED
 
 
 def test_a_package_signed_before_a_rotation_verifies_against_the_published_list(case_with_clip, service, world,
@@ -160,12 +148,12 @@ def test_a_package_signed_before_a_rotation_verifies_against_the_published_list(
     key_list = tmp_path / "keys.json"
     key_list.write_text(json.dumps(keys))
     for package in (before, after):
-        r = run_verifier(package, tmp_path, "--public-key", str(key_list))
+        r = verify_offline(package, tmp_path, "--public-key", str(key_list))
         assert r.returncode == 0 and r.stdout.startswith("TRUSTED"), r.stdout + r.stderr
-    r = run_verifier(before, tmp_path, "--public-key", str(key_list))
+    r = verify_offline(before, tmp_path, "--public-key", str(key_list))
     assert "retired" in r.stdout
     # Pinned to the new key alone, the old package is not accepted.
-    assert run_verifier(before, tmp_path, "--fingerprint", new_fp).returncode == 1
+    assert verify_offline(before, tmp_path, "--fingerprint", new_fp).returncode == 1
 
     # A host still configured with the retired key refuses to sign with it.
     key_file = service.data_dir / "secrets" / "signing_key.pem"
