@@ -64,8 +64,8 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
     # A camera docked through the real agent: two 4-second clips, 10:00:00 and 10:00:04 by its clock.
     camera = tmp_path / "camera" / "DCIM"
     camera.mkdir(parents=True)
-    [media.h264_mp4(camera / f"CAME2E_010203_20261120100{s}_000{i + 1}.mp4", seed=500 + i, seconds=4)
-             for i, s in enumerate(("000", "004"))]
+    for i, s in enumerate(("000", "004")):
+        media.h264_mp4(camera / f"CAME2E_010203_20261120100{s}_000{i + 1}.mp4", seed=500 + i, seconds=4)
     env = write_dock_env(tmp_path / "dock.env", str(http.base_url).rstrip("/"), station_key, tmp_path / "spool")
     result = dock("ingest", str(camera.parent), env_file=env)
     assert result.returncode == 0, result.stdout + result.stderr
