@@ -9,6 +9,8 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from evidence import audit
+from evidence.actors import user_actor
+from evidence.cases.access import granted_recording_ids
 from evidence.config import get_settings
 from evidence.errors import Forbidden, NotFound
 from evidence.identity import subtree_unit_ids
@@ -27,8 +29,6 @@ def visible(session: Session, user: User, query: Select) -> Select:
     """
     if user.role in (Role.admin.value, Role.auditor.value):
         return query
-    from evidence.cases.access import granted_recording_ids
-
     granted = granted_recording_ids(session, user)
     extra = [Recording.id.in_(granted)] if granted else []
     if user.role == Role.officer.value:
@@ -73,10 +73,6 @@ def search(session: Session, user: User, f: RecordingFilter, page: int, page_siz
                  filter={k: v for k, v in vars(f).items() if v is not None}, page=page, returned=len(rows),
                  ids=[r.id for r in rows])
     return list(rows), total
-
-
-def user_actor(user: User, ip: str | None = None) -> audit.Actor:
-    return audit.Actor("user", user.id, user.police_id, ip)
 
 
 def get_visible(session: Session, user: User, recording_id: int) -> Recording:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import DB, IP, Admin
 from api.schemas import LoginLockOut, PasswordIn, UserOut
 from evidence import accounts, login_throttle
-from evidence.catalog import user_actor
+from evidence.actors import user_actor
 from evidence.models import User
 from evidence.timeutil import utcnow
 

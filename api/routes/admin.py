@@ -11,7 +11,7 @@ from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, Hea
                          StationIn, StationOut, UnitIn, UnitOut, UserIn, UserOut)
 from api.types import Id
 from evidence import clock, devices, identity
-from evidence.catalog import user_actor
+from evidence.actors import user_actor
 from evidence.errors import Invalid
 from evidence.models import Device, Station, Unit, User
 

@@ -11,7 +11,7 @@ from api.deps import DB, IP, AdminOrAuditor, Store
 from api.schemas import ChainOut
 from api.types import BigId
 from evidence import audit, audit_anchor, audit_reports
-from evidence.catalog import user_actor
+from evidence.actors import user_actor
 from evidence.config import get_settings
 from evidence.timeutil import to_utc
 

@@ -19,10 +19,11 @@ from api.deps import DB, IP, AnyUser, Store, require_roles
 from api.export_stream import stream_export
 from api.types import Id
 from evidence import audit, signing
+from evidence.actors import user_actor
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
-from evidence.catalog import get_visible, user_actor
+from evidence.catalog import get_visible
 from evidence.errors import Forbidden, NotFound
 from evidence.models import Role, User
 

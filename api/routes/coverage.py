@@ -18,7 +18,8 @@ from sqlalchemy import select
 from api.deps import DB, IP, AnyUser, require_roles
 from api.types import INT32_MAX, Id
 from evidence import audit
-from evidence.catalog import get_visible, user_actor
+from evidence.actors import user_actor
+from evidence.catalog import get_visible
 from evidence.config import get_settings
 from evidence.coverage import ledger_import, reports, stored
 from evidence.coverage.ledger_import import MAX_ERRORS_LISTED

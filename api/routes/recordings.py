@@ -15,7 +15,7 @@ from api.deps import DB, IP, Admin, AnyUser, Store
 from api.schemas import DownloadOut, PlaybackOut, RecordingOut, RecordingPage, ReprocessIn, ReprocessOut
 from api.types import INT32_MAX, Id
 from evidence import catalog, processing
-from evidence.catalog import user_actor
+from evidence.actors import user_actor
 from evidence.models import ProcessingState
 from evidence.config import get_settings
 from evidence.models import RecordingStatus

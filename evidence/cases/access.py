@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from evidence import audit
 from evidence.cases.models import AccessRequest, Case, CaseHandler, CaseRecording
-from evidence.catalog import user_actor
+from evidence.actors import user_actor
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
 from evidence.identity import subtree_unit_ids
 from evidence.models import Recording, Role, User

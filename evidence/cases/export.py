@@ -26,7 +26,7 @@ from evidence import audit, audit_anchor, signing
 from evidence.cases import service as cases
 from evidence.cases.access import require_work
 from evidence.cases.models import STAGE_NAMES, Case, Export
-from evidence.catalog import user_actor
+from evidence.actors import user_actor
 from evidence.errors import Conflict, Forbidden
 from evidence.models import AuditEntry, Recording, RecordingStatus, Role, User
 from evidence.timeutil import utcnow

@@ -7,11 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence import audit
+from evidence.actors import user_actor
 from evidence.cases import retention
 from evidence.cases.access import in_unit_reach, require_work
 from evidence.cases.models import (CASE_TYPES, NEXT_STAGES, STAGES, Case, CaseHandler, CaseRecording,
                                    CaseStageChange, SuggestionDecision)
-from evidence.catalog import get_visible, user_actor
+from evidence.catalog import get_visible
 from evidence.coverage.models import EnforcementEvent, RecordingEventLink
 from evidence.coverage.reports import visible_events
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
