@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evidence import audit, devices, identity
+from evidence import audit, flows, identity
 from evidence.cli_keys import signing_app
 from evidence.config import get_settings
 from evidence.db import session_scope
@@ -166,7 +166,7 @@ def devices_import(csv_file: Path) -> None:
         _fail(f"cannot read {csv_file}: {exc}")
     try:
         with session_scope() as session:
-            report = devices.import_assignments_csv(session, CLI, text)
+            report = flows.import_assignments_csv(session, CLI, text)
     except DomainError as exc:
         _fail(exc.message)
     console.print(f"imported {report.imported}, updated {report.updated}, rejected {len(report.errors)}")

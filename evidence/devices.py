@@ -15,7 +15,7 @@ from evidence import audit
 from evidence.config import get_settings
 from evidence.errors import Conflict, Invalid
 from evidence.identity import unit_by_code
-from evidence.models import Device, DeviceAssignment, User
+from evidence.models import Device, DeviceAssignment, Recording, User
 from evidence.timeutil import to_utc
 
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -53,6 +53,8 @@ class ImportReport:
     imported: int = 0
     updated: int = 0
     errors: list[dict] = field(default_factory=list)
+    # (device id, from, to or None): periods whose recordings may now belong to another officer
+    changed: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
 
 
 def _parse_time(value: str, tz: str) -> datetime:
@@ -67,7 +69,8 @@ def import_assignments_csv(session: Session, actor: audit.Actor, text: str) -> I
 
     Each row is its own savepoint: a bad row is reported with its line number and leaves
     nothing behind, good rows import. Unknown cameras are created in the officer's unit.
-    Importing the same (device, officer, from) again updates its end.
+    Importing the same (device, officer, from) again updates its end. The report lists the
+    periods that changed; evidence.flows.import_assignments_csv re-attributes them.
     """
     tz = get_settings().timezone
     report = ImportReport()
@@ -126,10 +129,35 @@ def _import_rows(session: Session, actor: audit.Actor, reader: csv.DictReader, t
             report.errors.append({"line": line, "reason": str(exc)})
     audit.record(session, actor, "device_assignment.import", "device_assignment", None,
                  imported=report.imported, updated=report.updated, errors=len(report.errors))
-    # Recordings in the changed periods may now belong to another officer: attribute them again
-    # and refresh the coverage of the events around them.
-    from evidence.coverage.service import reattribute_device
-
-    for device_id, start, end in changed:
-        reattribute_device(session, device_id, start, end)
+    # Recordings in the changed periods may now belong to another officer: the caller
+    # (evidence.flows.import_assignments_csv) attributes them again and refreshes coverage.
+    report.changed = changed
     return report
+
+
+def reattribute(session: Session, device_id: int, lo: datetime, hi: datetime | None) -> tuple[list[int], set[int]]:
+    """An assignment changed: recordings of that camera in [lo, hi) take the officer the
+    assignments now say (the file name's 警号 only where none covers them).
+
+    Returns the ids of the recordings whose officer changed and the officers they had before
+    (evidence.flows.reattribute_device then recomputes the coverage around them)."""
+    query = select(Recording).where(Recording.device_id == device_id, Recording.started_at >= lo)
+    if hi is not None:
+        query = query.where(Recording.started_at < hi)
+    changed, before = [], set()
+    for rec in session.scalars(query):
+        officer = officer_at(session, device_id, rec.started_at_corrected)
+        if officer is None and rec.declared_police_id:
+            officer = session.scalar(select(User).where(User.police_id == rec.declared_police_id))
+            source = "filename" if officer else "none"
+        else:
+            source = "assignment" if officer else "none"
+        new_id = officer.id if officer else None
+        if new_id != rec.officer_id:
+            if rec.officer_id:
+                before.add(rec.officer_id)
+            rec.officer_id, rec.officer_source = new_id, source
+            rec.unit_id = officer.unit_id if officer else rec.unit_id
+            changed.append(rec.id)
+    session.flush()
+    return changed, before

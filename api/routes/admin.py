@@ -10,7 +10,7 @@ from api.routes.accounts import with_login_state
 from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated,
                          StationIn, StationOut, UnitIn, UnitOut, UserIn, UserOut)
 from api.types import Id
-from evidence import clock, devices, identity
+from evidence import clock, devices, flows, identity
 from evidence.actors import user_actor
 from evidence.errors import Invalid
 from evidence.models import Device, Station, Unit, User
@@ -112,6 +112,6 @@ async def import_assignments(file: UploadFile, db: DB, admin: Admin, ip: IP) -> 
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid("CSV must be UTF-8 encoded") from None
-    report = devices.import_assignments_csv(db, user_actor(admin, ip), text)
+    report = flows.import_assignments_csv(db, user_actor(admin, ip), text)
     db.commit()
     return ImportOut(imported=report.imported, updated=report.updated, errors=report.errors)

@@ -22,8 +22,7 @@ from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOffi
                                       RecordingEventLink)
 from evidence.coverage.rules import Rule, max_reach_seconds, rules
 from evidence.db import UTCDateTime
-from evidence.devices import officer_at
-from evidence.models import Recording, RecordingStatus, User
+from evidence.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 
 BATCH = 5000
@@ -337,31 +336,6 @@ def recompute_for_recordings(session: Session, recording_ids: list[int], extra_o
     lo = min(r.started_at_corrected for r in timed)
     hi = max((r.ended_at or r.started_at) - (r.started_at - r.started_at_corrected) for r in timed)
     return recompute(session, events_near(session, officers, lo, hi))
-
-
-def reattribute_device(session: Session, device_id: int, lo: datetime, hi: datetime | None) -> int:
-    """An assignment changed: recordings of that camera in [lo, hi) take the officer the
-    assignments now say (the file name's 警号 only where none covers them)."""
-    query = select(Recording).where(Recording.device_id == device_id, Recording.started_at >= lo)
-    if hi is not None:
-        query = query.where(Recording.started_at < hi)
-    changed, before = [], set()
-    for rec in session.scalars(query):
-        officer = officer_at(session, device_id, rec.started_at_corrected)
-        if officer is None and rec.declared_police_id:
-            officer = session.scalar(select(User).where(User.police_id == rec.declared_police_id))
-            source = "filename" if officer else "none"
-        else:
-            source = "assignment" if officer else "none"
-        new_id = officer.id if officer else None
-        if new_id != rec.officer_id:
-            if rec.officer_id:
-                before.add(rec.officer_id)
-            rec.officer_id, rec.officer_source = new_id, source
-            rec.unit_id = officer.unit_id if officer else rec.unit_id
-            changed.append(rec.id)
-    session.flush()
-    return recompute_for_recordings(session, changed, before) if changed else 0
 
 
 def overdue_pending(session: Session, now: datetime | None = None) -> list[int]:
