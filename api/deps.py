@@ -20,8 +20,8 @@ from evidence.db import new_session
 from evidence.identity import authenticate_station
 from evidence.models import Role, Station, User
 from evidence.security import decode_token
+from evidence.store import get_store
 from evidence.timeutil import utcnow
-from storage.factory import get_store
 from storage.s3 import ObjectStore
 
 bearer = HTTPBearer(auto_error=False, description="Login token from POST /api/v1/auth/login")

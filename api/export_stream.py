@@ -24,7 +24,7 @@ from evidence.cases.models import Case
 from evidence.db import session_scope
 from evidence.errors import DomainError
 from evidence.models import User
-from storage.factory import get_store
+from evidence.store import get_store
 
 log = logging.getLogger(__name__)
 HOLD_BYTES = 1024 * 1024

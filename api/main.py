@@ -18,7 +18,7 @@ from evidence.logs import configure_logging
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     configure_logging()
-    from storage.factory import get_store
+    from evidence.store import get_store
 
     try:
         get_store()  # creates the buckets; a failure here shows in /health, not a crash

@@ -64,7 +64,7 @@ def run(workdir: Path, total_gb: float, n: int) -> dict:
     from evidence.models import Recording, User
     from evidence.timeutil import utcnow
     from evidence.verify_export import verify
-    from storage.factory import get_store
+    from evidence.store import get_store
     from storage.keys import original_key
 
     reset_caches()

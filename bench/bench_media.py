@@ -83,7 +83,7 @@ def bench(workdir: Path, seconds: int) -> dict:
     from evidence.migrate import upgrade
     from evidence.models import Recording
     from evidence.timeutil import utcnow
-    from storage.factory import get_store
+    from evidence.store import get_store
     from storage.keys import original_key
     from workers import pipeline
     from workers.media import thumbs

@@ -204,7 +204,7 @@ def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed 
                                                                 "storage")] = False) -> None:
     """Check the audit log's hash chain, then its signed checkpoints (cut-off end, rewritten tail). Exit 1 if broken."""
     from evidence import audit_anchor
-    from storage.factory import get_store
+    from evidence.store import get_store
 
     with session_scope() as session:
         report = audit.verify_chain(session)
@@ -238,7 +238,7 @@ def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed 
 def audit_checkpoint() -> None:
     """Sign the chain's head now and keep it in the object-locked bucket (the scheduler does this too)."""
     from evidence import audit_anchor
-    from storage.factory import get_store
+    from evidence.store import get_store
 
     try:
         with session_scope() as session:
@@ -360,7 +360,7 @@ def cases_export(case_no: str, out: Path,
     from evidence.cases.export import write_export
     from evidence.cases.models import Case
     from evidence.models import User
-    from storage.factory import get_store
+    from evidence.store import get_store
 
     start = time.monotonic()
     try:
@@ -387,7 +387,7 @@ def cases_export(case_no: str, out: Path,
 def retention_sweep(apply: Annotated[bool, typer.Option(help="Delete (default: dry run, report only)")] = False) -> None:
     """Report (and with --apply delete) originals that are expired, unheld and on no case."""
     from evidence.cases import retention
-    from storage.factory import get_store
+    from evidence.store import get_store
 
     with session_scope() as session:
         report = retention.sweep(session, get_store(), dry_run=not apply, actor=CLI)

@@ -165,7 +165,7 @@ def _drop_broker_keys(prefix: str) -> None:
 
 @pytest.fixture(scope="session")
 def store(service):
-    from storage.factory import get_store
+    from evidence.store import get_store
 
     return get_store()
 

@@ -20,9 +20,9 @@ from evidence import audit, processing
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.models import Recording, RecordingStatus, UploadSession
+from evidence.store import get_store
 from evidence.timeutil import utcnow
 from ingest import service as ingest_service
-from storage.factory import get_store
 from workers import pipeline
 from workers.celery_app import celery_app
 

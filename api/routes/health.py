@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from evidence.db import get_engine
-from storage.factory import get_store
+from evidence.store import get_store
 
 router = APIRouter(tags=["health"])
 

@@ -1,4 +1,4 @@
-"""Build the ObjectStore from settings (one per process)."""
+"""The process's ObjectStore, built from the evidence settings (storage itself knows no settings)."""
 
 from __future__ import annotations
 
