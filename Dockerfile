@@ -9,6 +9,7 @@ COPY api ./api
 COPY ingest ./ingest
 COPY storage ./storage
 COPY workers ./workers
+COPY entrypoints ./entrypoints
 COPY docking_station ./docking_station
 RUN uv sync --frozen --no-dev && useradd --system --home /app evidence && chown -R evidence /app
 ENV PATH="/app/.venv/bin:$PATH" EVIDENCE_DATA_DIR=/app/data

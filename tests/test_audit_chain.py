@@ -37,7 +37,7 @@ def audited_db(request, tmp_path):
 def verify_cli(url: str, tmp_path) -> subprocess.CompletedProcess:
     env = dict(os.environ, EVIDENCE_DATABASE_URL=url, EVIDENCE_DATA_DIR=str(tmp_path), COLUMNS="200")
     # The chain alone: these databases have no object storage (checkpoints: test_audit_checkpoints.py).
-    return subprocess.run([sys.executable, "-m", "evidence.cli", "audit", "verify", "--chain-only"], env=env, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", "audit", "verify", "--chain-only"], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 

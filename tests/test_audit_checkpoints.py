@@ -53,7 +53,7 @@ def anchored(request, tmp_path, seaweed):
 
 
 def cli(env, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evidence.cli", *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
 
 
@@ -194,7 +194,7 @@ def test_the_scheduler_checkpoints_the_head(service, store, admin_token):  # the
         time.sleep(0.5)
     cp = _checkpoints(store).get(head_id)
     assert cp is not None and cp["entry_hash"] == head_hash and cp["reason"] == "periodic"
-    r = subprocess.run([sys.executable, "-m", "evidence.cli", "audit", "verify"], env=dict(service.env, COLUMNS="200"),
+    r = subprocess.run([sys.executable, "-m", "entrypoints.cli", "audit", "verify"], env=dict(service.env, COLUMNS="200"),
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and f"checkpoint at entry {head_id}" in r.stdout, r.stdout + r.stderr
     api = service.http.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {admin_token}"}).json()

@@ -17,7 +17,7 @@ from tests.dock import dock, write_dock_env
 
 
 def evidence_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evidence.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=120, env=dict(os.environ, COLUMNS="200"))
 
 

@@ -46,7 +46,7 @@ def export(service, world, case_id, path: Path) -> Path:
 
 
 def cli(service, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "evidence.cli", *args], env=dict(service.env, COLUMNS="200"),
+    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], env=dict(service.env, COLUMNS="200"),
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 

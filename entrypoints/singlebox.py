@@ -18,8 +18,8 @@ from pathlib import Path
 from rich.console import Console
 from sqlalchemy import select
 
+from entrypoints.children import Supervisor
 from evidence import audit, identity
-from evidence.children import Supervisor
 from evidence.config import get_settings
 from evidence.db import reset_caches, session_scope
 from evidence.migrate import upgrade

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from entrypoints.cli_keys import signing_app
 from evidence import audit, flows, identity
-from evidence.cli_keys import signing_app
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.errors import DomainError
@@ -49,7 +49,7 @@ def _fail(message: str, code: int = 1) -> None:
 @app.command()
 def serve(no_worker: Annotated[bool, typer.Option(help="Do not start a worker")] = False) -> None:
     """Run the whole service on this machine: SeaweedFS, SQLite, embedded broker, worker, API."""
-    from evidence.singlebox import serve as run
+    from entrypoints.singlebox import serve as run
 
     raise typer.Exit(run(with_worker=not no_worker))
 
