@@ -33,19 +33,23 @@ def _first_steps() -> list[str]:
 def test_the_readme_first_steps_run_as_written_in_a_fresh_shell(tmp_path):
     steps = _first_steps()
     assert steps[0] == "export EVIDENCE_DATA_DIR=$PWD/data"
-    env = _fresh_env(EVIDENCE_DATA_DIR=str(tmp_path / "data"))
     (tmp_path / "assignments.csv").write_text("device_id,police_id,assigned_from,assigned_to\n"
                                               "CAM001,010203,2026-11-01T00:00:00,\n")
-    # `scripts/serve` would have created the database; its migration step stands in for it here.
-    cli = str(ROOT / "scripts" / "evidence")
-    upgrade = subprocess.run([cli, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
-    for step in steps[1:]:
-        argv = shlex.split(step)
-        assert argv[0] == "scripts/evidence", f"README step does not use scripts/evidence: {step}"
-        result = subprocess.run([cli, *argv[1:]], cwd=tmp_path, env=env, capture_output=True, text=True,
-                                input="s3cret-pass\ns3cret-pass\n", timeout=300)
-        assert result.returncode == 0, f"{step}\n{result.stdout}{result.stderr}"
+    # The steps come "after scripts/serve": the box runs (its database, storage and secrets in the
+    # data dir). Only its S3 port differs from the default, since tests take free ports.
+    box = start_serve(tmp_path)
+    try:
+        box.wait_healthy()
+        env = _fresh_env(EVIDENCE_DATA_DIR=str(tmp_path / "data"), EVIDENCE_S3_ENDPOINT=box.env["EVIDENCE_S3_ENDPOINT"])
+        cli = str(ROOT / "scripts" / "evidence")
+        for step in steps[1:]:
+            argv = shlex.split(step)
+            assert argv[0] == "scripts/evidence", f"README step does not use scripts/evidence: {step}"
+            result = subprocess.run([cli, *argv[1:]], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                    input="s3cret-pass\ns3cret-pass\n", timeout=300)
+            assert result.returncode == 0, f"{step}\n{result.stdout}{result.stderr}"
+    finally:
+        box.stop()
     readme = (ROOT / "README.md").read_text()
     assert "uv run evidence" not in readme
 
