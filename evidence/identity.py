@@ -44,6 +44,11 @@ def subtree_unit_ids(session: Session, unit_id: int) -> list[int]:
     return list(session.scalars(select(tree.c.id)))
 
 
+def unit_within(session: Session, unit_id: int | None, root_id: int | None) -> bool:
+    """Whether unit_id is root_id or below it (False when either is unknown)."""
+    return unit_id is not None and root_id is not None and unit_id in subtree_unit_ids(session, root_id)
+
+
 def create_user(session: Session, actor: audit.Actor, police_id: str, name: str, role: str, password: str,
                 unit_code: str | None = None) -> User:
     if not POLICE_ID.match(police_id):

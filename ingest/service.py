@@ -26,7 +26,7 @@ from evidence.cases import retention
 from evidence.config import MiB, get_settings
 from evidence.devices import officer_at
 from evidence.errors import Conflict, NotFound
-from evidence.identity import subtree_unit_ids
+from evidence.identity import unit_within
 from evidence.models import (Device, Recording, RecordingStatus, SessionStatus, Station, UploadSession,
                              User)
 from evidence.timeutil import to_utc, utcnow
@@ -122,10 +122,7 @@ def _session_out(store: ObjectStore, up: UploadSession, with_urls: bool) -> Uplo
 def _may_know(session: Session, station: Station, rec: Recording) -> bool:
     """A station is told a recording's id only when it sent the file or the recording is of its unit
     (or below): a hash alone must not tell another unit's station which recordings exist."""
-    if rec.station_id == station.id:
-        return True
-    return (station.unit_id is not None and rec.unit_id is not None
-            and rec.unit_id in subtree_unit_ids(session, station.unit_id))
+    return rec.station_id == station.id or unit_within(session, rec.unit_id, station.unit_id)
 
 
 def open_upload(session: Session, store: ObjectStore, station: Station, req: UploadRequest,

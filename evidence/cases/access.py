@@ -11,13 +11,13 @@ from evidence import audit
 from evidence.cases.models import AccessRequest, Case, CaseHandler, CaseRecording
 from evidence.actors import user_actor
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
-from evidence.identity import subtree_unit_ids
+from evidence.identity import subtree_unit_ids, unit_within
 from evidence.models import Recording, Role, User
 from evidence.timeutil import utcnow
 
 
 def in_unit_reach(session: Session, user: User, unit_id: int | None) -> bool:
-    return user.unit_id is not None and unit_id is not None and unit_id in subtree_unit_ids(session, user.unit_id)
+    return unit_within(session, unit_id, user.unit_id)
 
 
 def can_read_case(session: Session, user: User, case: Case) -> bool:
