@@ -3,45 +3,20 @@ worker + API with no external service, a scripted client ingests into it, Ctrl-C
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import time
-from pathlib import Path
 
 import httpx
 
 from docking_station.client import StationClient
-from storage.seaweedfs import free_port
 from tests.helpers import meta_for, random_file
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"serve exited early:\n{log.read_text()[-3000:]}"
-        try:
-            r = httpx.get(url + "/health", timeout=2)
-            if r.status_code == 200:
-                return r.json()
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"not healthy in {timeout}s:\n{log.read_text()[-3000:]}")
+from tests.serve import start_serve
 
 
 def test_serve_runs_everything_and_stops_cleanly(tmp_path):
-    data = tmp_path / "data"
-    api_port, s3_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    env.update(EVIDENCE_DATA_DIR=str(data), EVIDENCE_API_PORT=str(api_port),
-               EVIDENCE_S3_ENDPOINT=f"127.0.0.1:{s3_port}", EVIDENCE_LOG_LEVEL="WARNING")
-    log = tmp_path / "serve.log"
-    proc = subprocess.Popen([str(Path(os.sys.executable).parent / "evidence"), "serve"], env=env, cwd=tmp_path,
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{api_port}"
+    box = start_serve(tmp_path)  # as scripts/serve starts it, on free ports
+    data, base, log, proc = box.data_dir, box.base_url, box.log, box.proc
     try:
-        health = _wait_healthy(base, proc, log)
+        health = box.wait_healthy(90)
         assert health["database"]["backend"] == "sqlite"
         assert health["broker"]["transport"] == "sqlite-broker"  # the embedded broker
         assert health["storage"]["object_lock"] is True
@@ -63,8 +38,7 @@ def test_serve_runs_everything_and_stops_cleanly(tmp_path):
         client.close()
         http.close()
     finally:
-        os.killpg(proc.pid, signal.SIGINT) if proc.poll() is None else None
-        proc.wait(90)
+        box.stop(90)
     out = log.read_text()
     assert proc.returncode == 0, out[-3000:]
     assert "Stopped." in out
