@@ -1,0 +1,61 @@
+/** The pages, who may open them, and the way back to sign-in. A page outside the user's role,
+ * an unknown path, or a record outside the user's reach all end on the same "not found" page. */
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { session, whenSessionEnds, type Role } from "@/auth/session";
+import { loadCurrentUser } from "@/auth/current";
+import AppLayout from "@/layouts/AppLayout.vue";
+import LoginPage from "@/pages/LoginPage.vue";
+import NotFoundPage from "@/pages/NotFoundPage.vue";
+
+declare module "vue-router" {
+  interface RouteMeta {
+    public?: boolean;
+    roles?: Role[];
+    title?: string; // i18n key of the page title (menu and browser tab)
+  }
+}
+
+const CASE_ROLES: Role[] = ["case_handler", "supervisor", "admin", "auditor"];
+
+export const pageRoutes: RouteRecordRaw[] = [
+  { path: "my", name: "my", component: () => import("@/pages/MyWorkPage.vue"),
+    meta: { roles: ["officer", "supervisor", "case_handler"], title: "menu.my" } },
+  { path: "library", name: "library", component: () => import("@/pages/LibraryPage.vue"), meta: { title: "menu.library" } },
+  { path: "recordings/:id(\\d+)", name: "recording", component: () => import("@/pages/RecordingPage.vue"),
+    meta: { title: "menu.recording" } },
+  { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
+  { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
+    meta: { roles: CASE_ROLES, title: "menu.case" } },
+];
+
+export const routes: RouteRecordRaw[] = [
+  { path: "/login", name: "login", component: LoginPage, meta: { public: true, title: "login.title" } },
+  { path: "/", component: AppLayout, children: [
+    { path: "", name: "home", redirect: () => homeFor(session.user?.role as Role | undefined) },
+    ...pageRoutes,
+    { path: ":rest(.*)*", name: "not-found", component: NotFoundPage, meta: { title: "notFound.title" } },
+  ] },
+];
+
+export function homeFor(role: Role | undefined): string {
+  return role === "officer" ? "/my" : "/library";
+}
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true;
+  if (!session.token) return { name: "login", query: { redirect: to.fullPath } };
+  if (!session.user && !(await loadCurrentUser())) return { name: "login", query: { redirect: to.fullPath } };
+  const roles = to.meta.roles;
+  if (roles && !roles.includes(session.user!.role as Role)) {
+    return { name: "not-found", params: { rest: to.path.slice(1).split("/") } };
+  }
+  return true;
+});
+
+whenSessionEnds((reason) => {
+  const here = router.currentRoute.value;
+  if (here.meta.public) return;
+  router.push({ name: "login", query: { redirect: here.fullPath, reason } });
+});
