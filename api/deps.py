@@ -13,12 +13,15 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.types import INT32_MAX, Id
 from evidence.cases import access
 from evidence.cases.models import Case
 from evidence.catalog import get_visible
+from evidence.coverage.models import EnforcementEvent
+from evidence.coverage.reports import visible_events
 from evidence.db import new_session
 from evidence.errors import Forbidden, Invalid, NotFound
 from evidence.identity import authenticate_station
@@ -135,6 +138,15 @@ def readable_recording(recording_id: Id, db: DB, user: AnyUser) -> Recording:
     return get_visible(db, user, recording_id)
 
 
+def visible_event(event_id: Id, db: DB, user: AnyUser) -> EnforcementEvent:
+    """The ledger event at `event_id` if it is within the caller's reach; any other is not found."""
+    event = db.get(EnforcementEvent, event_id)
+    if event is None or not db.scalar(visible_events(db, user, select(EnforcementEvent.id).where(
+            EnforcementEvent.id == event_id))):
+        raise NotFound(f"event {event_id} not found")
+    return event
+
+
 def access_decider(user: AnyUser) -> User:
     if user.role not in (Role.supervisor.value, Role.admin.value):
         raise Forbidden("only supervisors and admins decide access requests")
@@ -143,6 +155,7 @@ def access_decider(user: AnyUser) -> User:
 
 CurrentCase = Annotated[Case, Depends(readable_case)]
 ReadableRecording = Annotated[Recording, Depends(readable_recording)]
+VisibleEvent = Annotated[EnforcementEvent, Depends(visible_event)]
 AccessDecider = Annotated[User, Depends(access_decider)]
 
 

@@ -14,14 +14,14 @@ from fastapi import APIRouter, Depends, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from api.deps import DB, IP, AnyUser, require_roles
+from api.deps import DB, IP, AnyUser, VisibleEvent, require_roles
 from api.types import INT32_MAX, Id
 from evidence import audit
 from evidence.actors import user_actor
 from evidence.catalog import get_visible
 from evidence.config import get_settings
 from evidence.coverage import ledger_import, reports, stored
-from evidence.coverage.models import CoverageSummary, EnforcementEvent, RecordingEventLink
+from evidence.coverage.models import CoverageSummary, RecordingEventLink
 from evidence.coverage.schemas import (AccidentCasesOut, EventList, EventPage, LedgerImportOut, LinkCreated, LinkIn,
                                        LinkOut, LinkRemoved, StoredSummaryBrief, StoredSummaryOut, SummaryOut)
 from evidence.errors import Invalid, NotFound, TooLarge
@@ -166,11 +166,7 @@ def stored_summary(summary_id: Id, db: DB, ip: IP,
 
 @router.post("/events/{event_id}/links", response_model=LinkCreated,
              summary="Link a recording to an event by hand (who: case_handler, supervisor, admin)")
-def link(event_id: Id, body: LinkIn, db: DB, user: Linker, ip: IP) -> LinkCreated:
-    event = db.get(EnforcementEvent, event_id)
-    if event is None or not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(
-            EnforcementEvent.id == event_id))):
-        raise NotFound(f"event {event_id} not found")
+def link(user: Linker, event: VisibleEvent, body: LinkIn, db: DB, ip: IP) -> LinkCreated:
     rec = get_visible(db, user, body.recording_id)
     row = RecordingEventLink(recording_id=rec.id, event_id=event.id, source="manual", created_by=user.police_id)
     db.add(row)
@@ -195,14 +191,12 @@ def unlink(event_id: Id, link_id: Id, db: DB, user: Linker, ip: IP) -> LinkRemov
 
 @router.get("/events/{event_id}/links", response_model=list[LinkOut],
             summary="Links of an event, removed ones included (who: as events)")
-def links(event_id: Id, db: DB, user: AnyUser, ip: IP) -> list[LinkOut]:
-    if not db.scalar(reports.visible_events(db, user, select(EnforcementEvent.id).where(EnforcementEvent.id == event_id))):
-        raise NotFound(f"event {event_id} not found")
-    rows = db.scalars(select(RecordingEventLink).where(RecordingEventLink.event_id == event_id)
+def links(event: VisibleEvent, db: DB, user: AnyUser, ip: IP) -> list[LinkOut]:
+    rows = db.scalars(select(RecordingEventLink).where(RecordingEventLink.event_id == event.id)
                       .order_by(RecordingEventLink.id))
     out = [LinkOut(link_id=r.id, recording_id=r.recording_id, source=r.source, created_at=r.created_at,
                    created_by=r.created_by, removed_at=r.removed_at, removed_by=r.removed_by) for r in rows]
-    audit.record(db, user_actor(user, ip), "event.links", "enforcement_event", event_id,
+    audit.record(db, user_actor(user, ip), "event.links", "enforcement_event", event.id,
                  recordings=sorted({r.recording_id for r in out}))
     db.commit()
     return out
