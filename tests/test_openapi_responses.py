@@ -83,3 +83,16 @@ def test_no_component_schema_is_untyped():
     problems = [p for name, schema in SPEC["components"]["schemas"].items() if name != "ValidationError"
                 for p in _untyped(schema, name, set()) if "ValidationError" not in p]
     assert not problems, problems
+
+
+def test_typed_answers_write_times_and_names_as_before():
+    """Hand-built answers wrote `datetime.isoformat()` and keys like `from`: typed, they still do."""
+    from datetime import datetime, timezone
+
+    from evidence.cases.schemas import StageChangeOut
+
+    at = datetime(2026, 11, 28, 1, 2, 3, 456789, tzinfo=timezone.utc)
+    out = StageChangeOut(from_=None, to="accepted", at=at, by="P1", note=None).model_dump(mode="json", by_alias=True)
+    assert out == {"from": None, "to": "accepted", "at": "2026-11-28T01:02:03.456789+00:00", "by": "P1", "note": None}
+    schema = SPEC["components"]["schemas"]["StageChangeOut"]["properties"]
+    assert "from" in schema and (schema["at"]["type"], schema["at"]["format"]) == ("string", "date-time")
