@@ -13,12 +13,19 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.types import INT32_MAX
+from api.types import INT32_MAX, Id
+from evidence.cases import access
+from evidence.cases.models import Case
+from evidence.catalog import get_visible
+from evidence.coverage.models import EnforcementEvent
+from evidence.coverage.reports import visible_events
 from evidence.db import new_session
+from evidence.errors import Forbidden, Invalid, NotFound
 from evidence.identity import authenticate_station
-from evidence.models import Role, Station, User
+from evidence.models import Recording, Role, Station, User
 from evidence.security import decode_token
 from evidence.store import get_store
 from evidence.timeutil import utcnow
@@ -113,10 +120,47 @@ AdminOrSupervisor = Annotated[User, Depends(require_roles(Role.admin, Role.super
 StationCaller = Annotated[Station, Depends(current_station)]
 
 
+# -- what a route acts on, loaded once the caller may reach it --------------------------------
+# A route lists its role dependency before these, so a caller of the wrong role hears 403 before
+# anything is looked up.
+
+def readable_case(case_id: Id, db: DB, user: AnyUser) -> Case:
+    """The case at `case_id` if the caller may read it; any other is answered as not found."""
+    case = db.get(Case, case_id)
+    if case is None or not access.can_read_case(db, user, case):
+        raise NotFound(f"case {case_id} not found")
+    return case
+
+
+def readable_recording(recording_id: Id, db: DB, user: AnyUser) -> Recording:
+    """The recording at `recording_id` if it is within the caller's reach (role, unit, grants);
+    any other is answered as not found. The route's own action is what gets audited."""
+    return get_visible(db, user, recording_id)
+
+
+def visible_event(event_id: Id, db: DB, user: AnyUser) -> EnforcementEvent:
+    """The ledger event at `event_id` if it is within the caller's reach; any other is not found."""
+    event = db.get(EnforcementEvent, event_id)
+    if event is None or not db.scalar(visible_events(db, user, select(EnforcementEvent.id).where(
+            EnforcementEvent.id == event_id))):
+        raise NotFound(f"event {event_id} not found")
+    return event
+
+
+def access_decider(user: AnyUser) -> User:
+    if user.role not in (Role.supervisor.value, Role.admin.value):
+        raise Forbidden("only supervisors and admins decide access requests")
+    return user
+
+
+CurrentCase = Annotated[Case, Depends(readable_case)]
+ReadableRecording = Annotated[Recording, Depends(readable_recording)]
+VisibleEvent = Annotated[EnforcementEvent, Depends(visible_event)]
+AccessDecider = Annotated[User, Depends(access_decider)]
+
+
 async def read_upload(file, limit_mb: int, what: str) -> bytes:
     """An uploaded file's bytes, refused with a clear message past the size limit."""
-    from evidence.errors import Invalid
-
     data = await file.read(limit_mb * 1024 * 1024 + 1)
     if len(data) > limit_mb * 1024 * 1024:
         raise Invalid(f"{what} larger than {limit_mb} MB: split it")

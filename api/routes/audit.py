@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from api.deps import DB, IP, AdminOrAuditor, Store
 from api.schemas import ChainOut
 from api.types import BigId
+from evidence.audit_schemas import AccessByUser, AuditEntryOut, OutsideUnitView
 from evidence import audit, audit_anchor, audit_reports
 from evidence.actors import user_actor
 from evidence.config import get_settings
@@ -36,32 +37,37 @@ def verify(db: DB, store: Store, user: AdminOrAuditor, ip: IP) -> ChainOut:
                     checkpoint_problems=anchors.problems)
 
 
-@router.get("/entries", summary="Read the log with filters: who, what, when, which recording or case (who: admin, auditor)")
+@router.get("/entries", response_model=list[AuditEntryOut],
+            summary="Read the log with filters: who, what, when, which recording or case (who: admin, auditor)")
 def read_entries(db: DB, user: AdminOrAuditor, ip: IP, actor: str | None = None, action: str | None = None,
                  object_type: str | None = None, object_id: str | None = None,
                  start: datetime | None = None, end: datetime | None = None, after_id: BigId = 0,
-                 limit: Annotated[int, Query(ge=1, le=5000)] = 500):
+                 limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> list[AuditEntryOut]:
     tz = get_settings().timezone
     rows = audit_reports.entries(db, actor, action, object_type, object_id, to_utc(start, tz) if start else None,
                                  to_utc(end, tz) if end else None, limit, after_id)
     audit.record(db, user_actor(user, ip), "audit.read", None, None, returned=len(rows))
     db.commit()
-    return rows
+    return rows  # validated by the response model
 
 
-@router.get("/report/access", summary="Who viewed, downloaded or exported what in a period (who: admin, auditor)")
-def access_report(db: DB, user: AdminOrAuditor, ip: IP, start: datetime | None = None, end: datetime | None = None):
+@router.get("/report/access", response_model=list[AccessByUser],
+            summary="Who viewed, downloaded or exported what in a period (who: admin, auditor)")
+def access_report(db: DB, user: AdminOrAuditor, ip: IP, start: datetime | None = None,
+                  end: datetime | None = None) -> list[AccessByUser]:
     tz = get_settings().timezone
     rows = audit_reports.who_accessed(db, to_utc(start, tz) if start else None, to_utc(end, tz) if end else None)
     audit.record(db, user_actor(user, ip), "audit.report", None, None, report="access")
     db.commit()
-    return rows
+    return rows  # validated by the response model
 
 
-@router.get("/report/outside-unit", summary="Recordings accessed by people outside their unit (who: admin, auditor)")
-def outside_unit(db: DB, user: AdminOrAuditor, ip: IP, start: datetime | None = None, end: datetime | None = None):
+@router.get("/report/outside-unit", response_model=list[OutsideUnitView],
+            summary="Recordings accessed by people outside their unit (who: admin, auditor)")
+def outside_unit(db: DB, user: AdminOrAuditor, ip: IP, start: datetime | None = None,
+                 end: datetime | None = None) -> list[OutsideUnitView]:
     tz = get_settings().timezone
     rows = audit_reports.outside_unit_views(db, to_utc(start, tz) if start else None, to_utc(end, tz) if end else None)
     audit.record(db, user_actor(user, ip), "audit.report", None, None, report="outside_unit")
     db.commit()
-    return rows
+    return rows  # validated by the response model

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from evidence.audit_schemas import HealthOut
 from evidence.db import get_engine
 from evidence.store import get_store
 
@@ -40,8 +41,11 @@ def _storage():
     return {"object_lock": store.object_lock_supported}
 
 
-@router.get("/health", summary="Database, broker and object storage status (who: anyone)")
+@router.get("/health", response_model=HealthOut,
+            responses={503: {"model": HealthOut, "description": "a part is down: `status` is degraded"}},
+            summary="Database, broker and object storage status (who: anyone)")
 def health() -> JSONResponse:
     parts = {"database": _check(_database), "broker": _check(_broker), "storage": _check(_storage)}
     ok = all(p["ok"] for p in parts.values())
-    return JSONResponse({"status": "ok" if ok else "degraded", **parts}, status_code=200 if ok else 503)
+    body = HealthOut.model_validate({"status": "ok" if ok else "degraded", **parts})
+    return JSONResponse(body.model_dump(mode="json", exclude_unset=True), status_code=200 if ok else 503)
