@@ -1022,6 +1022,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AccessByUser
+         * @description One user's accesses: per action (recording.read, recording.download, case.export …), the
+         *     objects it touched as "type:id", sorted.
+         */
+        AccessByUser: {
+            /**
+             * User
+             * @description the user's label (警号)
+             */
+            user: string | null;
+        } & {
+            [key: string]: string[];
+        };
         /** AccessIn */
         AccessIn: {
             /** Case Id */
@@ -1030,6 +1044,62 @@ export interface components {
             reason: string;
             /** Recording Id */
             recording_id?: number | null;
+        };
+        /** AccessRequestOut */
+        AccessRequestOut: {
+            /** Case Id */
+            case_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decided By */
+            decided_by: string | null;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            /** Recording Id */
+            recording_id: number | null;
+            /** Requester Id */
+            requester_id: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+        };
+        /** AccessRequestsOut */
+        AccessRequestsOut: {
+            /** Mine */
+            mine: components["schemas"]["AccessRequestOut"][];
+            /**
+             * To Decide
+             * @description pending requests this supervisor or admin may decide
+             */
+            to_decide: components["schemas"]["AccessRequestOut"][];
+        };
+        /** AccidentCaseOut */
+        AccidentCaseOut: {
+            /** Case No */
+            case_no: string;
+            /**
+             * Events
+             * @description event numbers of the case
+             */
+            events: string[];
+            /** Statuses */
+            statuses: ("covered" | "partial" | "missing" | "pending")[];
+        };
+        /** AccidentCasesOut */
+        AccidentCasesOut: {
+            /** Items */
+            items: components["schemas"]["AccidentCaseOut"][];
         };
         /** AttachIn */
         AttachIn: {
@@ -1041,6 +1111,76 @@ export interface components {
             note?: string | null;
             /** Recording Id */
             recording_id: number;
+        };
+        /** AttachmentOut */
+        AttachmentOut: {
+            /**
+             * Attached At
+             * Format: date-time
+             */
+            attached_at: string;
+            /** Attached By */
+            attached_by: string | null;
+            /** Attachment Id */
+            attachment_id: number;
+            /**
+             * Detached At
+             * @description set once detached: the attachment stays, stamped
+             */
+            detached_at: string | null;
+            /** Detached By */
+            detached_by: string | null;
+            /**
+             * Mark In
+             * @description seconds from the recording's start
+             */
+            mark_in: number | null;
+            /** Mark Out */
+            mark_out: number | null;
+            /** Note */
+            note: string | null;
+            /** Recording Id */
+            recording_id: number;
+        };
+        /** AttachmentRef */
+        AttachmentRef: {
+            /** Attachment Id */
+            attachment_id: number;
+        };
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /** Action */
+            action: string;
+            /**
+             * Actor
+             * @description the actor's label: 警号, station name, task
+             */
+            actor: string | null;
+            /**
+             * Actor Type
+             * @description user, station or system
+             */
+            actor_type: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Detail
+             * @description what the action recorded about itself
+             */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /** Object Id */
+            object_id: string | null;
+            /** Object Type */
+            object_type: string | null;
         };
         /** Body_import_assignments_api_v1_device_assignments_import_post */
         Body_import_assignments_api_v1_device_assignments_import_post: {
@@ -1076,6 +1216,43 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** BrokerHealth */
+        BrokerHealth: {
+            /**
+             * Error
+             * @description present when the check failed
+             */
+            error?: string | null;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Transport
+             * @description the Celery broker's transport
+             */
+            transport?: string | null;
+        };
+        /** CaseBrief */
+        CaseBrief: {
+            /** Case No */
+            case_no: string;
+            /** Case Type */
+            case_type: string;
+            /** Id */
+            id: number;
+            /** Legal Hold */
+            legal_hold: boolean;
+            /** Stage */
+            stage: string;
+            /** Title */
+            title: string;
+        };
+        /** CaseHoldOut */
+        CaseHoldOut: {
+            /** Case Id */
+            case_id: number;
+            /** Legal Hold */
+            legal_hold: boolean;
+        };
         /** CaseIn */
         CaseIn: {
             /** Case No */
@@ -1094,6 +1271,44 @@ export interface components {
             title: string;
             /** Unit Code */
             unit_code?: string | null;
+        };
+        /** CaseOut */
+        CaseOut: {
+            /** Case No */
+            case_no: string;
+            /** Case Type */
+            case_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Hold Reason */
+            hold_reason: string | null;
+            /** Id */
+            id: number;
+            /** Legal Hold */
+            legal_hold: boolean;
+            /**
+             * Recordings
+             * @description attachments, detached ones included
+             */
+            recordings: components["schemas"]["AttachmentOut"][];
+            /** Stage */
+            stage: string;
+            /** Stage History */
+            stage_history: components["schemas"]["StageChangeOut"][];
+            /**
+             * Suggestions
+             * @description ids of recordings linked to the case's events, not yet decided (empty for those who may only read the case)
+             */
+            suggestions: number[];
+            /** Title */
+            title: string;
+            /** Unit Id */
+            unit_id: number | null;
         };
         /** ChainOut */
         ChainOut: {
@@ -1145,10 +1360,35 @@ export interface components {
             /** Serial */
             serial: string;
         };
+        /** DatabaseHealth */
+        DatabaseHealth: {
+            /**
+             * Backend
+             * @description sqlite or postgresql
+             */
+            backend?: string | null;
+            /**
+             * Error
+             * @description present when the check failed
+             */
+            error?: string | null;
+            /** Ok */
+            ok: boolean;
+        };
         /** DecisionIn */
         DecisionIn: {
             /** Accept */
             accept: boolean;
+        };
+        /** DetachedOut */
+        DetachedOut: {
+            /** Attachment Id */
+            attachment_id: number;
+            /**
+             * Detached At
+             * Format: date-time
+             */
+            detached_at: string;
         };
         /** DeviceIn */
         DeviceIn: {
@@ -1181,10 +1421,110 @@ export interface components {
             /** Url */
             url: string;
         };
+        /** EventList */
+        EventList: {
+            /** Items */
+            items: components["schemas"]["EventRow"][];
+        };
+        /** EventPage */
+        EventPage: {
+            /** Items */
+            items: components["schemas"]["EventRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+        };
+        /** EventRow */
+        EventRow: {
+            /** Case No */
+            case_no: string | null;
+            /**
+             * Clock Unplaced
+             * @description recordings with an implausible clock that may belong here
+             */
+            clock_unplaced: number[];
+            /** Covered Seconds */
+            covered_seconds: number;
+            /**
+             * Deadline At
+             * Format: date-time
+             */
+            deadline_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Event Id
+             * @description the ledger's event number
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Id */
+            id: number;
+            /** Late Upload */
+            late_upload: boolean;
+            /** Location */
+            location: string | null;
+            /** Officers */
+            officers: components["schemas"]["OfficerCoverageOut"][];
+            /**
+             * Police Ids
+             * @description 警号 as imported, ';'-joined
+             */
+            police_ids: string;
+            /** Ratio */
+            ratio: number;
+            /** Recording Ids */
+            recording_ids: number[];
+            /** Roadside */
+            roadside: boolean;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "covered" | "partial" | "missing" | "pending";
+            /** Unit Id */
+            unit_id: number | null;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Window Seconds */
+            window_seconds: number;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+        };
         /** FlagsIn */
         FlagsIn: {
             /** Flags */
             flags: string[];
+        };
+        /** FlagsOut */
+        FlagsOut: {
+            /**
+             * Flags
+             * @description comma-separated: obstruction, major_incident
+             */
+            flags: string | null;
+            /** Recording Id */
+            recording_id: number;
+            /**
+             * Retain Until
+             * @description empty: kept permanently
+             */
+            retain_until: string | null;
+            /** Retention Class */
+            retention_class: string;
         };
         /** FromLedgerIn */
         FromLedgerIn: {
@@ -1207,6 +1547,20 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * HealthOut
+         * @description Keys a check did not reach are left out (no `error` on a passing check, no detail on a failed one).
+         */
+        HealthOut: {
+            broker: components["schemas"]["BrokerHealth"];
+            database: components["schemas"]["DatabaseHealth"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "degraded";
+            storage: components["schemas"]["StorageHealth"];
+        };
         /** HeartbeatIn */
         HeartbeatIn: {
             /** Last Error */
@@ -1227,10 +1581,97 @@ export interface components {
             /** Reason */
             reason?: string | null;
         };
+        /** ImportOut */
+        ImportOut: {
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Imported */
+            imported: number;
+            /** Updated */
+            updated: number;
+        };
+        /** KeptItem */
+        KeptItem: {
+            /** Id */
+            id: number;
+            /**
+             * Reason
+             * @description why the original could not be deleted (object lock, outage)
+             */
+            reason: string;
+            /**
+             * Retain Until
+             * Format: date-time
+             */
+            retain_until: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
+        /** LedgerImportOut */
+        LedgerImportOut: {
+            /** Created */
+            created: number;
+            /**
+             * Error Count
+             * @description all bad rows, listed or not
+             */
+            error_count: number;
+            /**
+             * Errors
+             * @description the first 1000 bad rows: line and reason
+             */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Updated */
+            updated: number;
+        };
+        /** LinkCreated */
+        LinkCreated: {
+            /** Link Id */
+            link_id: number;
+        };
         /** LinkIn */
         LinkIn: {
             /** Recording Id */
             recording_id: number;
+        };
+        /** LinkOut */
+        LinkOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Link Id */
+            link_id: number;
+            /** Recording Id */
+            recording_id: number;
+            /** Removed At */
+            removed_at: string | null;
+            /** Removed By */
+            removed_by: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "auto" | "manual";
+        };
+        /** LinkRemoved */
+        LinkRemoved: {
+            /** Link Id */
+            link_id: number;
+            /**
+             * Removed At
+             * Format: date-time
+             */
+            removed_at: string;
         };
         /** LoginIn */
         LoginIn: {
@@ -1279,6 +1720,48 @@ export interface components {
              */
             detail: string;
         };
+        /** OfficerCoverageOut */
+        OfficerCoverageOut: {
+            /** Covered Seconds */
+            covered_seconds: number;
+            /** Police Id */
+            police_id: string;
+            /** Ratio */
+            ratio: number;
+            /** Recording Ids */
+            recording_ids: number[];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "covered" | "partial" | "missing" | "pending";
+        };
+        /** OutsideUnitView */
+        OutsideUnitView: {
+            /** Action */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Entry Id
+             * @description the audit entry that records the access
+             */
+            entry_id: number;
+            /** Recording Id */
+            recording_id: number;
+            /** Recording Unit Id */
+            recording_unit_id: number | null;
+            /**
+             * User
+             * @description 警号 of the viewer
+             */
+            user: string;
+            /** User Unit Id */
+            user_unit_id: number | null;
+        };
         /** PartUrl */
         PartUrl: {
             /** Part Number */
@@ -1316,6 +1799,13 @@ export interface components {
             strip_frames: number | null;
             /** Strip Url */
             strip_url: string | null;
+        };
+        /** RecordingHoldOut */
+        RecordingHoldOut: {
+            /** Legal Hold */
+            legal_hold: boolean;
+            /** Recording Id */
+            recording_id: number;
         };
         /** RecordingOut */
         RecordingOut: {
@@ -1460,6 +1950,57 @@ export interface components {
             /** Queued */
             queued: number[];
         };
+        /** RetentionRunOut */
+        RetentionRunOut: {
+            /** Dry Run */
+            dry_run: boolean;
+            /** Id */
+            id: number;
+            report: components["schemas"]["SweepReport"];
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
+        /** SigningKeyOut */
+        SigningKeyOut: {
+            /** Algorithm */
+            algorithm: string;
+            /** Fingerprint */
+            fingerprint: string;
+            /** Public Key Pem */
+            public_key_pem: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "current" | "retired";
+            /**
+             * Valid From
+             * Format: date-time
+             */
+            valid_from: string;
+            /** Valid To */
+            valid_to: string | null;
+        };
+        /** SigningKeysOut */
+        SigningKeysOut: {
+            /** Algorithm */
+            algorithm: string;
+            /**
+             * Current
+             * @description fingerprint of the key that signs now
+             */
+            current: string | null;
+            /**
+             * Fingerprint
+             * @description how a fingerprint is computed
+             */
+            fingerprint: string;
+            /** Keys */
+            keys: components["schemas"]["SigningKeyOut"][];
+        };
         /** SiteOut */
         SiteOut: {
             /**
@@ -1469,6 +2010,25 @@ export interface components {
             timezone: string;
             /** Version */
             version: string;
+        };
+        /** StageChangeOut */
+        StageChangeOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string | null;
+            /**
+             * From
+             * @description empty for the stage a case was created in
+             */
+            from: string | null;
+            /** Note */
+            note: string | null;
+            /** To */
+            to: string;
         };
         /** StageIn */
         StageIn: {
@@ -1558,6 +2118,147 @@ export interface components {
             /** Session Ids */
             session_ids: string[];
         };
+        /** StorageHealth */
+        StorageHealth: {
+            /**
+             * Error
+             * @description present when the check failed
+             */
+            error?: string | null;
+            /**
+             * Object Lock
+             * @description whether the object store enforces object lock
+             */
+            object_lock?: boolean | null;
+            /** Ok */
+            ok: boolean;
+        };
+        /** StoredSummaryBrief */
+        StoredSummaryBrief: {
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+        };
+        /**
+         * StoredSummaryData
+         * @description A stored summary, as far as the reader may see it: the whole detachment for admins and
+         *     auditors, the reader's unit and the units below it for everyone else.
+         */
+        StoredSummaryData: {
+            /** Accident Cases Without Recording */
+            accident_cases_without_recording: components["schemas"]["AccidentCaseOut"][];
+            /** By Officer */
+            by_officer: components["schemas"]["SummaryRow"][];
+            /** By Type */
+            by_type: components["schemas"]["SummaryRow"][];
+            /** By Unit */
+            by_unit: components["schemas"]["SummaryRow"][];
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * Roadside Missing
+             * @description event numbers
+             */
+            roadside_missing: string[];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
+        };
+        /** StoredSummaryOut */
+        StoredSummaryOut: {
+            data: components["schemas"]["StoredSummaryData"];
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /** Id */
+            id: number;
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+        };
+        /** SuggestionOut */
+        SuggestionOut: {
+            /** Accepted */
+            accepted: boolean;
+            /**
+             * Attachment Id
+             * @description the new attachment when accepted
+             */
+            attachment_id: number | null;
+        };
+        /** SummaryOut */
+        SummaryOut: {
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "unit" | "officer" | "type" | "day" | "week" | "month";
+            /** Rows */
+            rows: components["schemas"]["SummaryRow"][];
+        };
+        /** SummaryRow */
+        SummaryRow: {
+            /**
+             * Activation Rate
+             * @description covered ÷ events no longer pending; empty when none is
+             */
+            activation_rate: number | null;
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /**
+             * Group
+             * @description unit code, 警号, event type, or the period (2026-11-28, 2026-W48, 2026-11)
+             */
+            group: string;
+            /** Late Uploads */
+            late_uploads: number;
+            /** Missing */
+            missing: number;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+        };
         /** SweepIn */
         SweepIn: {
             /**
@@ -1565,6 +2266,31 @@ export interface components {
              * @default true
              */
             dry_run: boolean;
+        };
+        /** SweepItem */
+        SweepItem: {
+            /** Id */
+            id: number;
+            /**
+             * Retain Until
+             * Format: date-time
+             */
+            retain_until: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
+        /** SweepReport */
+        SweepReport: {
+            /** Candidates */
+            candidates: components["schemas"]["SweepItem"][];
+            /** Deleted */
+            deleted: components["schemas"]["SweepItem"][];
+            /** Dry Run */
+            dry_run: boolean;
+            /** Kept */
+            kept: components["schemas"]["KeptItem"][];
         };
         /** TokenOut */
         TokenOut: {
@@ -1776,36 +2502,6 @@ export interface components {
             /** Error Type */
             type: string;
         };
-        /** ImportOut */
-        api__routes__coverage__ImportOut: {
-            /** Created */
-            created: number;
-            /**
-             * Error Count
-             * @description all bad rows, listed or not
-             */
-            error_count: number;
-            /**
-             * Errors
-             * @description the first 1000 bad rows: line and reason
-             */
-            errors: {
-                [key: string]: unknown;
-            }[];
-            /** Updated */
-            updated: number;
-        };
-        /** ImportOut */
-        api__schemas__ImportOut: {
-            /** Errors */
-            errors: {
-                [key: string]: unknown;
-            }[];
-            /** Imported */
-            imported: number;
-            /** Updated */
-            updated: number;
-        };
     };
     responses: never;
     parameters: never;
@@ -1830,7 +2526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccessRequestsOut"];
                 };
             };
             /** @description Validation Error */
@@ -1863,7 +2559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccessRequestOut"];
                 };
             };
             /** @description Validation Error */
@@ -1898,7 +2594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccessRequestOut"];
                 };
             };
             /** @description Validation Error */
@@ -1936,7 +2632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AuditEntryOut"][];
                 };
             };
             /** @description Validation Error */
@@ -1968,7 +2664,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccessByUser"][];
                 };
             };
             /** @description Validation Error */
@@ -2000,7 +2696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OutsideUnitView"][];
                 };
             };
             /** @description Validation Error */
@@ -2153,7 +2849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseBrief"][];
                 };
             };
             /** @description Validation Error */
@@ -2186,7 +2882,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseOut"];
                 };
             };
             /** @description Validation Error */
@@ -2219,7 +2915,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseOut"];
                 };
             };
             /** @description Validation Error */
@@ -2250,7 +2946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseOut"];
                 };
             };
             /** @description Validation Error */
@@ -2277,13 +2973,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description the signed court export, streamed as it is built */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/zip": string;
                 };
             };
             /** @description Validation Error */
@@ -2318,7 +3014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseHoldOut"];
                 };
             };
             /** @description Validation Error */
@@ -2353,7 +3049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AttachmentRef"];
                 };
             };
             /** @description Validation Error */
@@ -2372,8 +3068,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                case_id: number;
                 attachment_id: number;
+                case_id: number;
             };
             cookie?: never;
         };
@@ -2385,7 +3081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["DetachedOut"];
                 };
             };
             /** @description Validation Error */
@@ -2404,8 +3100,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                case_id: number;
                 attachment_id: number;
+                case_id: number;
             };
             cookie?: never;
         };
@@ -2421,7 +3117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AttachmentRef"];
                 };
             };
             /** @description Validation Error */
@@ -2456,7 +3152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["CaseOut"];
                 };
             };
             /** @description Validation Error */
@@ -2475,8 +3171,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                case_id: number;
                 recording_id: number;
+                case_id: number;
             };
             cookie?: never;
         };
@@ -2492,7 +3188,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SuggestionOut"];
                 };
             };
             /** @description Validation Error */
@@ -2532,7 +3228,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AccidentCasesOut"];
                 };
             };
             /** @description Validation Error */
@@ -2576,7 +3272,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["EventPage"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Validation Error */
@@ -2616,7 +3314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["EventList"];
                 };
             };
             /** @description Validation Error */
@@ -2647,7 +3345,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StoredSummaryBrief"][];
                 };
             };
             /** @description Validation Error */
@@ -2678,7 +3376,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["StoredSummaryOut"];
                 };
             };
             /** @description Validation Error */
@@ -2721,7 +3419,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SummaryOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Validation Error */
@@ -2754,7 +3454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__schemas__ImportOut"];
+                    "application/json": components["schemas"]["ImportOut"];
                 };
             };
             /** @description Validation Error */
@@ -2882,7 +3582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LinkOut"][];
                 };
             };
             /** @description Validation Error */
@@ -2917,7 +3617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LinkCreated"];
                 };
             };
             /** @description Validation Error */
@@ -2949,7 +3649,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LinkRemoved"];
                 };
             };
             /** @description Validation Error */
@@ -3160,7 +3860,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__routes__coverage__ImportOut"];
+                    "application/json": components["schemas"]["LedgerImportOut"];
                 };
             };
             /** @description the file passes a limit (size, rows, columns, unpacked size) */
@@ -3403,7 +4103,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["FlagsOut"];
                 };
             };
             /** @description Validation Error */
@@ -3438,7 +4138,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RecordingHoldOut"];
                 };
             };
             /** @description Validation Error */
@@ -3529,7 +4229,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RetentionRunOut"][];
                 };
             };
             /** @description Validation Error */
@@ -3562,7 +4262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SweepReport"];
                 };
             };
             /** @description Validation Error */
@@ -3588,10 +4288,12 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description fingerprint of the current key (empty when none) */
+                    "X-Key-Fingerprint"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SigningKeysOut"];
                 };
             };
         };
@@ -4012,7 +4714,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["HealthOut"];
+                };
+            };
+            /** @description a part is down: `status` is degraded */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOut"];
                 };
             };
         };
