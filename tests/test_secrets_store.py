@@ -23,8 +23,7 @@ while not go.exists():
 from evidence import secrets_store, signing
 from evidence.config import get_settings
 print(json.dumps({"token": secrets_store.token_key(), "s3": secrets_store.s3_secret(),
-                  "pem": secrets_store.signing_key_pem(lambda: signing._private_pem(
-                      signing.Ed25519PrivateKey.generate())),
+                  "signing_key": signing.fingerprint_of(signing.load_private()),
                   "admin": secrets_store.initial_admin_password(get_settings().data_dir)}))
 """
 
@@ -54,8 +53,8 @@ def test_processes_starting_together_get_the_same_secrets(tmp_path):
     first = answers[0]
     assert all(a == first for a in answers), "two processes were handed different secrets"
     assert len(first["token"]) >= 40 and len(first["s3"]) >= 40 and first["token"] != first["s3"]
-    assert first["pem"].startswith("-----BEGIN PRIVATE KEY-----")
     folder = data_dir / "secrets"
+    assert (folder / "signing_key.pem").read_text().startswith("-----BEGIN PRIVATE KEY-----")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["initial_admin_password", "s3_secret_key", "secret_key", "signing_key.pem"], names
@@ -74,7 +73,7 @@ def test_a_configured_secret_wins_over_the_kept_file(tmp_path):
                               EVIDENCE_S3_SECRET_KEY="configured-s3-secret")[0]
     assert configured["token"] == "configured-token-key"
     assert configured["s3"] == "configured-s3-secret"
-    assert configured["pem"] == kept["pem"]
+    assert configured["signing_key"] == kept["signing_key"]
     assert (data_dir / "secrets" / "secret_key").read_text().strip() == kept["token"]
 
 
