@@ -157,7 +157,7 @@ class Stack:
             self._spawn("api", [self.python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
                                 str(api_port), "--no-access-log", "--log-level", "warning"])
             self.api_url = f"http://127.0.0.1:{api_port}"
-            self._wait_api(90)
+            self._wait_api(180)
             self.login(ADMIN_ID)
 
     def _wait_api(self, timeout: float) -> None:
@@ -166,7 +166,9 @@ class Stack:
             self.remember()
             self.check_alive()
             try:
-                if httpx.get(self.api_url + "/health", timeout=5).status_code == 200:
+                status = httpx.get(self.api_url + "/health", timeout=5).status_code
+                # Without storage in the stack /health reports it down: any answer means the API is up.
+                if status == 200 or (status == 503 and not self.storage and not self.box):
                     break
             except httpx.HTTPError:
                 pass
