@@ -1,14 +1,12 @@
-"""Small helpers the benchmark scripts share: progress lines, CPU accounting from /proc, a local
-SeaweedFS for a run, and the JSON report in bench/out."""
+"""Small helpers the benchmark scripts share: progress lines, CPU accounting from /proc and the JSON
+report in bench/out. The service stack is in _stack.py, the wait for an idle machine in _idle.py."""
 
 from __future__ import annotations
 
 import json
 import os
 import resource
-import shutil
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -75,23 +73,6 @@ def cmdline(pid: int) -> str:
             return fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
     except OSError:
         return ""
-
-
-# -- benchmarks that need only object storage ------------------------------------------------------
-@contextmanager
-def local_seaweed(workdir: Path):
-    """A SeaweedFS S3 server on a free port for the whole run (EVIDENCE_S3_ENDPOINT points at it);
-    stopped, and the run folder removed, afterwards."""
-    from storage.seaweedfs import SeaweedFS, free_port
-
-    weed = SeaweedFS(workdir / "weed", "evidence", os.environ["EVIDENCE_S3_SECRET_KEY"], s3_port=free_port())
-    try:
-        weed.start()
-        os.environ["EVIDENCE_S3_ENDPOINT"] = weed.endpoint
-        yield weed
-    finally:
-        weed.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def save_report(prefix: str, report: dict) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import secrets
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import local_seaweed, save_report  # noqa: E402  (bench/ is on sys.path)
+from _common import save_report  # noqa: E402  (bench/ is on sys.path)
+from _idle import add_idle_option, wait_for_idle  # noqa: E402
+from _stack import Stack  # noqa: E402
+
 MiB = 1024 * 1024
 
 
@@ -41,35 +43,35 @@ def main() -> None:
     ap.add_argument("--total-gb", type=float, default=4.0)
     ap.add_argument("--files", type=int, default=20)
     ap.add_argument("--workdir", type=Path, default=None)
+    add_idle_option(ap)
     args = ap.parse_args()
     if not shutil.which("zip"):
         sys.exit("`zip` is missing: apt-get install zip")
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-export-"))
-    os.environ.update({"EVIDENCE_DATA_DIR": str(workdir / "data"), "EVIDENCE_LOG_LEVEL": "WARNING",
-                       "EVIDENCE_S3_SECRET_KEY": secrets.token_hex(16), "EVIDENCE_OBJECT_LOCK_MODE": "OFF"})
-    with local_seaweed(workdir):
-        report = run(workdir, args.total_gb, args.files)
+    try:
+        # SeaweedFS and a SQLite database migrated by `evidence db upgrade`; this process uses them.
+        with Stack(workdir, storage=True, database="sqlite", env={"EVIDENCE_OBJECT_LOCK_MODE": "OFF"}) as stack:
+            stack.use_here()
+            report = run(workdir, args.total_gb, args.files, args.idle_timeout)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"figures written to {save_report('export', report)}")
 
 
-def run(workdir: Path, total_gb: float, n: int) -> dict:
+def run(workdir: Path, total_gb: float, n: int, idle_timeout: float) -> dict:
     import hashlib
 
     from evidence import audit, identity
+    from evidence.cases import service as cases
     from evidence.cases.export import write_export
-    from evidence.cases.models import Case, CaseRecording
-    from evidence.config import get_settings
-    from evidence.db import reset_caches, session_scope
-    from evidence.migrate import upgrade
+    from evidence.cases.models import Case
+    from evidence.db import session_scope
     from evidence.models import Recording, User
     from evidence.timeutil import utcnow
     from evidence.verify_export import verify
     from evidence.store import get_store
     from storage.keys import original_key
 
-    reset_caches()
-    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(get_settings().resolved_database_url())
     store = get_store()
     files_dir = workdir / "files"
     files_dir.mkdir()
@@ -77,9 +79,7 @@ def run(workdir: Path, total_gb: float, n: int) -> dict:
     print(f"generating {n} files of {size / MiB:.0f} MiB and storing them…")
     with session_scope() as s:
         admin = identity.create_user(s, audit.SYSTEM, "BENCH1", "bench", "admin", "bench-password")
-        case = Case(case_no="BENCH-CASE", case_type="accident", title="bench", stage="accepted")
-        s.add(case)
-        s.flush()
+        case = cases.create_case(s, admin, "BENCH-CASE", "accident", "bench", None, [])
         case_id, admin_id = case.id, admin.id
     paths = []
     block = os.urandom(64 * MiB)
@@ -94,24 +94,26 @@ def run(workdir: Path, total_gb: float, n: int) -> dict:
                 remaining -= min(len(block), remaining)
         digest = hashlib.sha256(p.read_bytes()).hexdigest()
         store.client.fput_object(store.originals, original_key(digest), str(p))
-        with session_scope() as s:
+        with session_scope() as s:  # a verified original (setup), attached by the cases service
             rec = Recording(sha256=digest, size_bytes=size, media_kind="video", original_filename=p.name,
                             object_key=original_key(digest), status="verified", verified_at=utcnow(),
                             started_at=utcnow())
             s.add(rec)
             s.flush()
-            s.add(CaseRecording(case_id=case_id, recording_id=rec.id, attached_by="BENCH1"))
+            cases.attach(s, store, s.get(User, admin_id), s.get(Case, case_id), rec.id, None, None, None)
         paths.append(p)
     total = sum(p.stat().st_size for p in paths)
     report: dict = {"machine": f"{os.cpu_count()} cores", "files": n, "bytes": total}
 
     # export: ours
+    wait_for_idle("export", idle_timeout)
     package = workdir / "export.zip"
     c0, t0 = cpu(), time.perf_counter()
     with session_scope() as s, open(package, "wb") as fh:
         write_export(s, store, s.get(User, admin_id), s.get(Case, case_id), fh)
     t_ours, c_ours = time.perf_counter() - t0, cpu() - c0
     # export: zip -0 then sha256sum
+    wait_for_idle("zip -0 + sha256sum", idle_timeout)
     c0, t0 = cpu(), time.perf_counter()
     subprocess.run(["zip", "-0", "-q", "-j", str(workdir / "peer.zip"), *map(str, paths)], check=True)
     t_zip = time.perf_counter() - t0
@@ -122,6 +124,7 @@ def run(workdir: Path, total_gb: float, n: int) -> dict:
                         "peer_cpu_s": c_peer, "ratio": t_ours / t_peer, "goal": "<= 1.1"}
 
     # verification: ours vs sha256sum -c
+    wait_for_idle("verification", idle_timeout)
     c0, t0 = cpu(), time.perf_counter()
     problems, _ = verify(str(package))
     t_v, c_v = time.perf_counter() - t0, cpu() - c0

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import secrets
+import shutil
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -31,9 +30,10 @@ import httpx
 import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._common import log, save_report  # noqa: E402
-from storage.seaweedfs import free_port  # noqa: E402
-from tests.conftest import create_pg_database, drop_pg_database  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import log, save_report  # noqa: E402  (bench/ is on sys.path)
+from _idle import add_idle_option, wait_for_idle  # noqa: E402
+from _stack import Stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "event_id,event_type,police_ids,started_at,ended_at,location\n"
@@ -114,36 +114,22 @@ def _rss_kb(pid: int, field: str) -> int:
     return 0
 
 
-def run_one(checkout: Path, name: str, data: bytes, filename: str) -> dict:
-    url = create_pg_database()
-    data_dir = Path(f"/tmp/bench-ledger-{secrets.token_hex(3)}")
-    data_dir.mkdir()
-    env = {**os.environ, "EVIDENCE_DATABASE_URL": url, "EVIDENCE_DATA_DIR": str(data_dir),
-           "EVIDENCE_BROKER_URL": "redis://127.0.0.1:6379/0", "EVIDENCE_BROKER_KEY_PREFIX": f"bench-{data_dir.name}:",
-           "EVIDENCE_S3_ENDPOINT": "http://127.0.0.1:9", "EVIDENCE_SECRET_KEY": secrets.token_urlsafe(32),
-           "EVIDENCE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(checkout)}
-    password, police_id = secrets.token_urlsafe(12), "BENCHADMIN"
-    setup = ("from evidence.migrate import upgrade; from evidence import audit, identity; "
-             "from evidence.db import session_scope; import os; upgrade(os.environ['EVIDENCE_DATABASE_URL'])\n"
-             f"with session_scope() as s: identity.create_user(s, audit.SYSTEM, {police_id!r}, 'Bench', 'admin', {password!r})")
-    subprocess.run([_py(checkout), "-c", setup], cwd=checkout, env=env, check=True)
-    port = free_port()
-    server = subprocess.Popen([_py(checkout), "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning"],
-                              cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=open(data_dir / "api.log", "wb"))
+def run_one(checkout: Path, name: str, data: bytes, filename: str, idle_timeout: float) -> dict:
+    root = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
+    # The API of `checkout` on a fresh PostgreSQL database, with an admin made by `evidence create-admin`.
+    stack = Stack(root, storage=False, database="postgresql", api=True, broker="redis://127.0.0.1:6379/0",
+                  checkout=checkout)
     try:
-        base = f"http://127.0.0.1:{port}"
+        stack.start()
+        server = stack.children["api"]
+        base = stack.api_url
         with httpx.Client(base_url=base, timeout=900) as http:
-            for _ in range(300):
-                try:
-                    r = http.post("/api/v1/auth/login", json={"police_id": police_id, "password": password})
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+            auth = {"Authorization": f"Bearer {stack.token}"}
             http.get("/api/v1/auth/me", headers=auth)  # warm
             with open(f"/proc/{server.pid}/clear_refs", "w") as fh:
                 fh.write("5")  # reset the peak RSS counter
             rss_before = _rss_kb(server.pid, "VmRSS")
+            wait_for_idle(name, idle_timeout, own=stack.pids)
             waits: list[float] = []
             done = threading.Event()
 
@@ -179,12 +165,8 @@ def run_one(checkout: Path, name: str, data: bytes, filename: str) -> dict:
                 "other_median_ms": round(statistics.median(waits) * 1000, 1) if waits else None,
                 "other_max_ms": round(max(waits) * 1000, 1) if waits else None, **summary}
     finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        drop_pg_database(url)
+        stack.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
@@ -192,16 +174,18 @@ def main() -> None:
     ap.add_argument("--checkout", type=Path, default=ROOT, help="the code to run (a checkout with its .venv)")
     ap.add_argument("--only", default="csv,wide,bomb", help="comma list of csv, wide, bomb")
     ap.add_argument("--bomb-rows", type=int, default=500_000)
+    ap.add_argument("--csv-mb", type=float, default=5.0, help="size of the CSV of valid rows (default 5)")
+    add_idle_option(ap)
     args = ap.parse_args()
     wanted = args.only.split(",")
-    inputs = {"csv": lambda: ("5 MB CSV of valid rows", big_csv(), "ledger.csv"),
+    inputs = {"csv": lambda: (f"{args.csv_mb:g} MB CSV of valid rows", big_csv(args.csv_mb), "ledger.csv"),
               "wide": lambda: ("XLSX declaring A1:XFD20000", wide_xlsx(), "wide.xlsx"),
               "bomb": lambda: ("zip-bomb XLSX", bomb_xlsx(args.bomb_rows), "bomb.xlsx")}
     results = []
     for key in wanted:
         name, data, filename = inputs[key]()
         log(f"{name}: {len(data):,} bytes, against {args.checkout}")
-        result = run_one(args.checkout.resolve(), name, data, filename)
+        result = run_one(args.checkout.resolve(), name, data, filename, args.idle_timeout)
         log(str(result))
         results.append(result)
     path = save_report("ledger-import", {"checkout": str(args.checkout), "results": results})

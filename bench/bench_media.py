@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import local_seaweed, save_report  # noqa: E402  (bench/ is on sys.path)
+from _common import save_report  # noqa: E402  (bench/ is on sys.path)
+from _idle import add_idle_option, wait_for_idle  # noqa: E402
+from _stack import Stack  # noqa: E402
+
+IDLE_TIMEOUT = [600.0]
 
 
 def timed(fn, *args, **kw):
@@ -63,24 +67,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workdir", type=Path, default=None)
+    add_idle_option(ap)
     args = ap.parse_args()
+    IDLE_TIMEOUT[0] = args.idle_timeout
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bench-media-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    data = workdir / "data"
-    os.environ.update({
-        "EVIDENCE_DATA_DIR": str(data), "EVIDENCE_LOG_LEVEL": "WARNING",
-        "EVIDENCE_S3_SECRET_KEY": secrets.token_hex(16), "EVIDENCE_SECRET_KEY": secrets.token_hex(16),
-    })
-    with local_seaweed(workdir):
-        report = bench(workdir, args.seconds)
+    try:
+        # SeaweedFS and a SQLite database migrated by `evidence db upgrade`; this process uses them.
+        with Stack(workdir, storage=True, database="sqlite") as stack:
+            stack.use_here()
+            report = bench(workdir, args.seconds)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nfigures written to {save_report('media', report)}")
 
 
 def bench(workdir: Path, seconds: int) -> dict:
     from docking_station.client import sha256_file
-    from evidence.config import get_settings
-    from evidence.db import reset_caches, session_scope
-    from evidence.migrate import upgrade
+    from evidence.db import session_scope
     from evidence.models import Recording
     from evidence.timeutil import utcnow
     from evidence.store import get_store
@@ -90,10 +94,6 @@ def bench(workdir: Path, seconds: int) -> dict:
     from workers.media.probe import probe
     from workers.media.proxy import ProxySettings, audio_command, make_proxy, video_command
 
-    reset_caches()
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url())
     store = get_store()
     print(f"generating {seconds} s 1080p30 H.264 and H.265 clips…")
     h264, h265 = generate(workdir, seconds)
@@ -107,6 +107,7 @@ def bench(workdir: Path, seconds: int) -> dict:
         r: dict = {"size_bytes": size}
         local = workdir / f"local_{label}.mp4"
 
+        wait_for_idle(f"{label} clip", IDLE_TIMEOUT[0])
         # download + hash
         t_ours, _ = timed(store.download_original, key, local)
         url = store.presign_get_original(key, timedelta(minutes=10))
@@ -144,6 +145,7 @@ def bench(workdir: Path, seconds: int) -> dict:
         r["thumbnails"] = {"ours": t_thumbs, "bare": t_bare_thumbs, "frames": frames}
 
         # whole pipeline on a recording row, counting bytes read from object storage
+        wait_for_idle(f"{label} pipeline", IDLE_TIMEOUT[0])
         with session_scope() as s:
             rec = Recording(sha256=sha, size_bytes=size, media_kind="video", original_filename=clip.name,
                             object_key=key, status="verified", verified_at=utcnow(), started_at=utcnow())

@@ -143,7 +143,7 @@ class StationClient:
         """Poll until the server has verified (or failed) the upload."""
         deadline = time.monotonic() + timeout
         while True:
-            state = self._call("GET", f"/api/v1/ingest/sessions/{session_id}")
+            state = self.progress(session_id)
             if state["status"] in ("verified", "failed") or time.monotonic() > deadline:
                 return state
             time.sleep(poll)

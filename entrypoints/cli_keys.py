@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from evidence import audit, signing
+from entrypoints.cli_common import CLI, console
+from evidence import signing
 from evidence.db import session_scope
 from evidence.errors import DomainError
 
 signing_app = typer.Typer(help="The Ed25519 key that signs court exports and audit checkpoints.",
                           no_args_is_help=True)
-console = Console()
-CLI = audit.Actor("cli", os.environ.get("USER"), f"cli:{os.environ.get('USER', '?')}")
 
 
 @signing_app.command("show")

@@ -8,7 +8,6 @@ stops them in reverse order on Ctrl-C or SIGTERM.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import sys
@@ -19,7 +18,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from entrypoints.children import Supervisor
-from evidence import audit, identity
+from evidence import audit, identity, secrets_store
 from evidence.config import get_settings
 from evidence.db import reset_caches, session_scope
 from evidence.migrate import upgrade
@@ -35,12 +34,8 @@ def ensure_first_admin(data_dir: Path) -> tuple[str, str] | None:
     with session_scope() as session:
         if session.scalar(select(User.id).where(User.role == Role.admin.value).limit(1)):
             return None
-        password = secrets.token_urlsafe(12)
+        password = secrets_store.initial_admin_password(data_dir)
         identity.create_user(session, audit.SYSTEM, "admin", "Administrator", Role.admin.value, password)
-    path = data_dir / "secrets" / "initial_admin_password"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_text(password + "\n")
     return "admin", password
 
 
@@ -64,7 +59,7 @@ def serve(with_worker: bool = True) -> int:
     settings = get_settings()
 
     host, _, port = settings.s3_endpoint.rpartition(":")
-    weed = SeaweedFS(data_dir / "seaweedfs", settings.s3_access_key, settings.resolved_secret("s3_secret_key"),
+    weed = SeaweedFS(data_dir / "seaweedfs", settings.s3_access_key, secrets_store.s3_secret(),
                      s3_port=int(port))
     children = Supervisor(console)
     stopping = failed = False
@@ -106,8 +101,9 @@ def serve(with_worker: bool = True) -> int:
         url = f"http://{settings.api_host}:{settings.api_port}"
         console.print(f"\n[bold green]Evidence service is up:[/] {url}   (API docs: {url}/docs)")
         if created:
+            kept_in = secrets_store.secret_path(secrets_store.INITIAL_ADMIN_PASSWORD, data_dir)
             console.print(f"First start: log in as police ID [bold]{created[0]}[/] with password "
-                          f"[bold]{created[1]}[/] (also kept in {data_dir / 'secrets' / 'initial_admin_password'})")
+                          f"[bold]{created[1]}[/] (also kept in {kept_in})")
         else:
             console.print("Log in with your admin police ID and password; create more admins with "
                           "`evidence create-admin`.")

@@ -6,7 +6,6 @@ through environment variables only (see the table in README.md).
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -94,20 +93,6 @@ class Settings(BaseSettings):
 
     def resolved_broker_url(self) -> str:
         return self.broker_url or f"sqlite-broker+sqlite:///{(self.data_dir / 'broker.db').resolve()}"
-
-    def resolved_secret(self, name: Literal["secret_key", "s3_secret_key"]) -> str:
-        """A configured secret, or one generated on first use and kept (mode 600) in data_dir."""
-        value = getattr(self, name)
-        if value:
-            return value
-        path = self.data_dir / "secrets" / name
-        if path.exists():
-            return path.read_text().strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(32)
-        path.touch(mode=0o600)
-        path.write_text(value)
-        return value
 
 
 @lru_cache

@@ -11,6 +11,7 @@ import jwt
 from pwdlib import PasswordHash
 
 from evidence.config import get_settings
+from evidence.secrets_store import token_key
 from evidence.timeutil import utcnow
 
 _passwords = PasswordHash.recommended()
@@ -36,12 +37,12 @@ def create_token(user_id: int, role: str, version: int = 0) -> tuple[str, int]:
     lifetime = timedelta(minutes=settings.token_minutes)
     now = utcnow()
     payload = {"sub": str(user_id), "role": role, "iat": now, "exp": now + lifetime, "typ": "user", "ver": version}
-    return jwt.encode(payload, settings.resolved_secret("secret_key"), algorithm=ALGORITHM), int(lifetime.total_seconds())
+    return jwt.encode(payload, token_key(), algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
 def decode_token(token: str) -> dict:
     """Raises jwt.InvalidTokenError on a bad, forged or expired token."""
-    return jwt.decode(token, get_settings().resolved_secret("secret_key"), algorithms=[ALGORITHM],
+    return jwt.decode(token, token_key(), algorithms=[ALGORITHM],
                       options={"require": ["exp", "sub"]})
 
 

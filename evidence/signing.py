@@ -8,7 +8,6 @@ again: a host still configured with one gets a clear refusal instead of a packag
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence import audit, secrets_store
 from evidence.config import get_settings
 from evidence.errors import Conflict
 from evidence.models import AuditEntry, SigningKey
@@ -27,7 +26,7 @@ from evidence.verify_export import key_fingerprint  # the offline verifier defin
 
 
 def key_file() -> Path:
-    return get_settings().data_dir / "secrets" / "signing_key.pem"
+    return secrets_store.secret_path(secrets_store.SIGNING_KEY)
 
 
 def _private_pem(key: Ed25519PrivateKey) -> bytes:
@@ -39,25 +38,8 @@ def public_pem(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _write_secret(path: Path, data: bytes) -> None:
-    """Write a private key (mode 600) next to its destination, then rename: never half a key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def load_private() -> Ed25519PrivateKey:
-    pem = get_settings().signing_key
-    if not pem:
-        path = key_file()
-        if not path.exists():
-            _write_secret(path, _private_pem(Ed25519PrivateKey.generate()))
-        pem = path.read_text()
+    pem = secrets_store.signing_key_pem(lambda: _private_pem(Ed25519PrivateKey.generate()))
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
@@ -129,7 +111,7 @@ def rotate(session: Session, actor: audit.Actor, out: Path | None = None) -> tup
     audit.record(session, actor, "signing_key.rotate", "signing_key", new_fp, retired=old_fp)
     session.flush()
     # The key file last: should it fail, the transaction rolls back and the old key stays current.
-    _write_secret(out or key_file(), _private_pem(new_key))
+    secrets_store.write_secret(out or key_file(), _private_pem(new_key))
     return old_fp, new_fp
 
 
