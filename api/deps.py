@@ -15,13 +15,13 @@ from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.types import INT32_MAX
 from evidence.db import new_session
-from evidence.identity import authenticate_station
-from evidence.models import Role, Station, User
-from evidence.security import decode_token
+from evidence.identity.models import Role, Station, User
+from evidence.identity.security import decode_token
+from evidence.identity.service import authenticate_station
 from evidence.store import get_store
 from evidence.timeutil import utcnow
+from evidence.types import INT32_MAX
 from storage.s3 import ObjectStore
 
 bearer = HTTPBearer(auto_error=False, description="Login token from POST /api/v1/auth/login")

@@ -61,8 +61,10 @@ from evidence.coverage import reports, service  # noqa: E402
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer,  # noqa: E402
                                       EventOfficerCoverage, RecordingEventLink)
 from evidence.coverage.rules import DEFAULT_MINUTES  # noqa: E402
+from evidence.devices.models import Device
+from evidence.identity.models import Unit, User  # noqa: E402
 from evidence.migrate import upgrade  # noqa: E402
-from evidence.models import Device, Recording, Unit, User  # noqa: E402
+from evidence.recordings.models import Recording
 
 from _common import CLK_TCK, cmdline, descendants, log, machine_busy, proc_table  # noqa: E402
 from _coverage_month import (EO_COLS, EVENT_COLS, REC_COLS, TZ, Month, generate,  # noqa: E402  (bench/ is on sys.path)

@@ -55,13 +55,15 @@ def main() -> None:
 def run(workdir: Path, total_gb: float, n: int) -> dict:
     import hashlib
 
-    from evidence import audit, identity
+    from evidence.audit import service as audit
+    from evidence.identity import service as identity
     from evidence.cases.export import write_export
     from evidence.cases.models import Case, CaseRecording
     from evidence.config import get_settings
     from evidence.db import reset_caches, session_scope
     from evidence.migrate import upgrade
-    from evidence.models import Recording, User
+    from evidence.recordings.models import Recording
+    from evidence.identity.models import User
     from evidence.timeutil import utcnow
     from evidence.verify_export import verify
     from evidence.store import get_store

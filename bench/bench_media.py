@@ -81,7 +81,7 @@ def bench(workdir: Path, seconds: int) -> dict:
     from evidence.config import get_settings
     from evidence.db import reset_caches, session_scope
     from evidence.migrate import upgrade
-    from evidence.models import Recording
+    from evidence.recordings.models import Recording
     from evidence.timeutil import utcnow
     from evidence.store import get_store
     from storage.keys import original_key

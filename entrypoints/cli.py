@@ -12,11 +12,13 @@ from rich.console import Console
 from rich.table import Table
 
 from entrypoints.cli_keys import signing_app
-from evidence import audit, flows, identity
+from evidence import flows
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.errors import DomainError
-from evidence.models import Role
+from evidence.identity import service as identity
+from evidence.identity.models import Role
 
 app = typer.Typer(help="Body-camera evidence service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -185,7 +187,7 @@ def devices_set_clock(serial: str,
     """Set a camera's clock offset: its recordings flagged `device clock implausible` move to their true time."""
     from datetime import datetime
 
-    from evidence import clock
+    from evidence.recordings import clock
 
     try:
         offset = clock.offset_from(datetime.fromisoformat(device_time), datetime.fromisoformat(actual_time))
@@ -203,7 +205,7 @@ def devices_set_clock(serial: str,
 def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed checkpoints in object "
                                                                 "storage")] = False) -> None:
     """Check the audit log's hash chain, then its signed checkpoints (cut-off end, rewritten tail). Exit 1 if broken."""
-    from evidence import audit_anchor
+    from evidence.audit import anchor as audit_anchor
     from evidence.store import get_store
 
     with session_scope() as session:
@@ -237,7 +239,7 @@ def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed 
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the chain's head now and keep it in the object-locked bucket (the scheduler does this too)."""
-    from evidence import audit_anchor
+    from evidence.audit import anchor as audit_anchor
     from evidence.store import get_store
 
     try:
@@ -256,8 +258,8 @@ def audit_checkpoint() -> None:
 def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="One recording")] = None,
                     state: Annotated[str | None, typer.Option(help="Every recording in this state, e.g. failed")] = None) -> None:
     """Re-run processing for one recording or for every recording in a state."""
-    from evidence import processing
-    from evidence.models import ProcessingState, Recording
+    from evidence.recordings import processing
+    from evidence.recordings.models import ProcessingState, Recording
     from workers.tasks import queue_processing
 
     if (recording is None) == (state is None):
@@ -318,7 +320,7 @@ def coverage_report(
     from datetime import datetime
 
     from evidence.coverage import reports
-    from evidence.models import User
+    from evidence.identity.models import User
     from evidence.timeutil import to_utc
 
     tz = get_settings().timezone
@@ -359,7 +361,7 @@ def cases_export(case_no: str, out: Path,
 
     from evidence.cases.export import write_export
     from evidence.cases.models import Case
-    from evidence.models import User
+    from evidence.identity.models import User
     from evidence.store import get_store
 
     start = time.monotonic()
@@ -376,7 +378,7 @@ def cases_export(case_no: str, out: Path,
         out.unlink(missing_ok=True)
         _fail(exc.message)
     took = time.monotonic() - start
-    from evidence import signing
+    from evidence.audit import signing
 
     fp = signing.fingerprint_of(signing.load_private())
     console.print(f"export written to {out}: {size / 1e6:.1f} MB of files in {took:.1f} s; "

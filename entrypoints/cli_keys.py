@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evidence import audit, signing
+from evidence.audit import service as audit, signing
 from evidence.db import session_scope
 from evidence.errors import DomainError
 

@@ -19,11 +19,12 @@ from rich.console import Console
 from sqlalchemy import select
 
 from entrypoints.children import Supervisor
-from evidence import audit, identity
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.db import reset_caches, session_scope
+from evidence.identity import service as identity
+from evidence.identity.models import Role, User
 from evidence.migrate import upgrade
-from evidence.models import Role, User
 from storage.seaweedfs import SeaweedFS
 
 console = Console()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evidence import audit
-from evidence.models import User
+from evidence.audit import service as audit
+from evidence.identity.models import User
 
 
 def user_actor(user: User, ip: str | None = None) -> audit.Actor:

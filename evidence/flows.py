@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from evidence import audit, devices
+from evidence.audit import service as audit
 from evidence.coverage.service import recompute_for_recordings
+from evidence.devices import service as devices
 
 
 def reattribute_device(session: Session, device_id: int, lo: datetime, hi: datetime | None) -> int:

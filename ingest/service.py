@@ -21,15 +21,18 @@ from minio.error import S3Error
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit, clock
+from evidence.audit import service as audit
 from evidence.cases import retention
 from evidence.config import MiB, get_settings
-from evidence.devices import officer_at
+from evidence.devices.models import Device
+from evidence.devices.service import officer_at
 from evidence.errors import Conflict, NotFound
-from evidence.identity import unit_within
-from evidence.models import (Device, Recording, RecordingStatus, SessionStatus, Station, UploadSession,
-                             User)
+from evidence.identity.models import Station, User
+from evidence.identity.service import unit_within
+from evidence.recordings import clock
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import to_utc, utcnow
+from ingest.models import SessionStatus, UploadSession
 from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut, UploadStatus
 from ingest.validation import media_kind
 from storage.keys import original_key

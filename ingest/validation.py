@@ -6,8 +6,8 @@ import re
 import unicodedata
 from datetime import datetime
 
-from evidence.clock import implausible_reason
 from evidence.config import get_settings
+from evidence.recordings.clock import implausible_reason
 from evidence.timeutil import to_utc
 
 MAX_FILENAME_BYTES = 255

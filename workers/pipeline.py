@@ -21,10 +21,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from evidence import clock, processing
 from evidence.config import get_settings
 from evidence.db import session_scope
-from evidence.models import ProcessingState, Recording
+from evidence.recordings import clock, processing
+from evidence.recordings.models import ProcessingState, Recording
 from storage.keys import derived_key
 from storage.s3 import ObjectStore
 from workers.media import thumbs

@@ -16,13 +16,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from evidence import audit, processing
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.db import session_scope
-from evidence.models import Recording, RecordingStatus, UploadSession
+from evidence.recordings import processing
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.store import get_store
 from evidence.timeutil import utcnow
 from ingest import service as ingest_service
+from ingest.models import UploadSession
 from workers import pipeline
 from workers.celery_app import celery_app
 
@@ -176,7 +178,7 @@ def store_coverage_summaries() -> list[str]:
     from zoneinfo import ZoneInfo
 
     from evidence.coverage import reports, stored
-    from evidence.models import Role, User
+    from evidence.identity.models import Role, User
 
     today = _dt.now(ZoneInfo(get_settings().timezone)).date()
     system = User(id=0, police_id="system", name="system", role=Role.auditor.value, password_hash="")
@@ -205,7 +207,7 @@ def retention_sweep() -> dict:
 def audit_checkpoint() -> int | None:
     """Periodic: sign the audit chain's head into the object-locked bucket, so a cut-off end or a
     rewritten tail shows in `evidence audit verify`. One object per head: running twice is harmless."""
-    from evidence import audit_anchor
+    from evidence.audit import anchor as audit_anchor
 
     with session_scope() as session:
         checkpoint = audit_anchor.take(session, get_store(), "periodic")

@@ -17,15 +17,15 @@ from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store, require_roles
 from api.export_stream import stream_export
-from api.types import Id
-from evidence import audit, signing
 from evidence.actors import user_actor
+from evidence.audit import service as audit, signing
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
-from evidence.catalog import get_visible
 from evidence.errors import Forbidden, NotFound
-from evidence.models import Role, User
+from evidence.identity.models import Role, User
+from evidence.recordings.service import get_visible
+from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Creator = Annotated[User, Depends(require_roles(Role.case_handler, Role.supervisor, Role.admin))]

@@ -22,13 +22,15 @@ from typing import BinaryIO
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit, audit_anchor, signing
+from evidence.actors import user_actor
+from evidence.audit import service as audit, anchor as audit_anchor, signing
+from evidence.audit.models import AuditEntry
 from evidence.cases import service as cases
 from evidence.cases.access import require_work
 from evidence.cases.models import STAGE_NAMES, Case, Export
-from evidence.actors import user_actor
 from evidence.errors import Conflict, Forbidden
-from evidence.models import AuditEntry, Recording, RecordingStatus, Role, User
+from evidence.identity.models import Role, User
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore, _read_ahead
 

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.cases.models import Case, CaseRecording, RetentionRun
 from evidence.config import get_settings
-from evidence.models import Recording, RecordingStatus
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 from storage.keys import derived_key
 from storage.s3 import ObjectStore

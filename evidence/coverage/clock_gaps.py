@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from evidence.coverage.models import EventOfficer
-from evidence.models import Recording, RecordingStatus
+from evidence.recordings.models import Recording, RecordingStatus
 
 
 def unplaced(session: Session, events: list[dict]) -> dict[int, list[int]]:

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
-from evidence import sheets
 from evidence.config import get_settings
+from evidence.coverage import sheets
 from evidence.coverage import clock_gaps
 from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage
-from evidence.identity import subtree_unit_ids
-from evidence.models import Role, Unit, User
+from evidence.identity.models import Role, Unit, User
+from evidence.identity.service import subtree_unit_ids
 
 STATUSES = ("covered", "partial", "missing", "pending")
 GROUPS = ("unit", "officer", "type", "day", "week", "month")

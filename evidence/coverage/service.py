@@ -22,7 +22,7 @@ from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOffi
                                       RecordingEventLink)
 from evidence.coverage.rules import Rule, max_reach_seconds, rules
 from evidence.db import UTCDateTime
-from evidence.models import Recording, RecordingStatus
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 
 BATCH = 5000

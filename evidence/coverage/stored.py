@@ -19,8 +19,8 @@ from evidence.coverage.models import CoverageSummary, EnforcementEvent
 from evidence.coverage.reports import (EventFilter, accident_cases_without_recording, period_bounds,
                                        roadside_missing, summary)
 from evidence.errors import Conflict
-from evidence.identity import subtree_unit_ids
-from evidence.models import Role, Unit, User
+from evidence.identity.models import Role, Unit, User
+from evidence.identity.service import subtree_unit_ids
 
 SECTIONS = ("by_unit", "by_type", "by_officer", "roadside_missing", "accident_cases_without_recording")
 

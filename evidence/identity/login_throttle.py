@@ -18,10 +18,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.errors import NotFound
-from evidence.models import LoginThrottle
+from evidence.identity.models import LoginThrottle
 from evidence.timeutil import utcnow
 
 ACCOUNT, ADDRESS = "account", "address"

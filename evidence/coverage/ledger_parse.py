@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from evidence.ledger_read import read_rows
+from evidence.coverage.ledger_read import read_rows
 
 EVENT_TYPES = (
     "dispatch", "check", "ticket", "accident", "vehicle_seizure", "license_seizure",

@@ -11,11 +11,13 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.config import get_settings
+from evidence.devices.models import Device, DeviceAssignment
 from evidence.errors import Conflict, Invalid
-from evidence.identity import unit_by_code
-from evidence.models import Device, DeviceAssignment, Recording, User
+from evidence.identity.models import User
+from evidence.identity.service import unit_by_code
+from evidence.recordings.models import Recording
 from evidence.timeutil import to_utc
 
 SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.coverage.service import events_near, recompute, recompute_for_recordings
-from evidence.devices import officer_at
+from evidence.devices.models import Device
+from evidence.devices.service import officer_at
 from evidence.errors import Invalid, NotFound
-from evidence.models import Device, Recording, User
+from evidence.identity.models import User
+from evidence.recordings.models import Recording
 from evidence.timeutil import to_utc, utcnow
 
 IMPLAUSIBLE = "device clock implausible"
