@@ -4,21 +4,39 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 from rich.console import Console
 from rich.table import Table
 
 from entrypoints.cli_keys import signing_app
 from evidence import flows
+from evidence.actors import WHOLE, cli_actor
+from evidence.audit import anchor as audit_anchor
+from evidence.audit import signing
 from evidence.audit import service as audit
+from evidence.cases import retention
+from evidence.cases.export import write_export
+from evidence.cases.models import Case
 from evidence.config import get_settings
+from evidence.coverage import reports
+from evidence.coverage.ledger_import import import_ledger
+from evidence.coverage.service import recompute_all
 from evidence.db import session_scope
 from evidence.errors import DomainError
 from evidence.identity import service as identity
+from evidence.identity.models import User
 from evidence.identity.models import Role
+from evidence.migrate import upgrade
+from evidence.recordings import clock, processing
+from evidence.recordings.models import ProcessingState, Recording
+from evidence.store import get_store
+from evidence.timeutil import to_utc
 
 app = typer.Typer(help="Body-camera evidence service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -40,7 +58,7 @@ for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (s
     app.add_typer(sub, name=name)
 
 console = Console()
-CLI = audit.Actor("cli", os.environ.get("USER"), f"cli:{os.environ.get('USER', '?')}")
+CLI = cli_actor()
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -89,8 +107,6 @@ def beat() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations (creates the database schema on first run)."""
-    from evidence.migrate import upgrade
-
     url = get_settings().resolved_database_url()
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(url, revision)
@@ -185,14 +201,12 @@ def devices_set_clock(serial: str,
                       all_flagged: Annotated[bool, typer.Option(
                           help="Also re-correct recordings corrected before")] = False) -> None:
     """Set a camera's clock offset: its recordings flagged `device clock implausible` move to their true time."""
-    from datetime import datetime
 
-    from evidence.recordings import clock
 
     try:
         offset = clock.offset_from(datetime.fromisoformat(device_time), datetime.fromisoformat(actual_time))
         with session_scope() as session:
-            out = clock.set_device_offset(session, CLI, serial, offset, only_uncorrected=not all_flagged)
+            out = flows.set_device_offset(session, CLI, serial, offset, only_uncorrected=not all_flagged)
     except ValueError as exc:
         _fail(f"not an ISO 8601 time: {exc}")
     except DomainError as exc:
@@ -205,9 +219,6 @@ def devices_set_clock(serial: str,
 def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed checkpoints in object "
                                                                 "storage")] = False) -> None:
     """Check the audit log's hash chain, then its signed checkpoints (cut-off end, rewritten tail). Exit 1 if broken."""
-    from evidence.audit import anchor as audit_anchor
-    from evidence.store import get_store
-
     with session_scope() as session:
         report = audit.verify_chain(session)
         if report.ok:
@@ -239,9 +250,6 @@ def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed 
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the chain's head now and keep it in the object-locked bucket (the scheduler does this too)."""
-    from evidence.audit import anchor as audit_anchor
-    from evidence.store import get_store
-
     try:
         with session_scope() as session:
             cp = audit_anchor.take(session, get_store(), "cli")
@@ -258,8 +266,6 @@ def audit_checkpoint() -> None:
 def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="One recording")] = None,
                     state: Annotated[str | None, typer.Option(help="Every recording in this state, e.g. failed")] = None) -> None:
     """Re-run processing for one recording or for every recording in a state."""
-    from evidence.recordings import processing
-    from evidence.recordings.models import ProcessingState, Recording
     from workers.tasks import queue_processing
 
     if (recording is None) == (state is None):
@@ -280,8 +286,6 @@ def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="
 @ledger_app.command("import")
 def ledger_import(ledger_file: Path) -> None:
     """Import events from CSV or XLSX; bad rows are listed by line, good rows import. Exit 1 if any was bad."""
-    from evidence.coverage.ledger_import import import_ledger
-
     try:
         with ledger_file.open("rb") as stream, session_scope() as session:
             result = import_ledger(session, CLI, stream, ledger_file.name, get_settings().timezone)
@@ -299,9 +303,7 @@ def ledger_import(ledger_file: Path) -> None:
 @coverage_app.command("recompute")
 def coverage_recompute() -> None:
     """Recompute the coverage of every event (after changing the coverage rules)."""
-    import time
 
-    from evidence.coverage.service import recompute_all
 
     start = time.monotonic()
     with session_scope() as session:
@@ -317,11 +319,7 @@ def coverage_report(
         xlsx: Annotated[Path | None, typer.Option(help="Also write the summary, events and flagged lists to this .xlsx")] = None,
         csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the summary as CSV here")] = None) -> None:
     """Print the coverage summary; optionally export it (with the event list and flagged lists)."""
-    from datetime import datetime
 
-    from evidence.coverage import reports
-    from evidence.identity.models import User
-    from evidence.timeutil import to_utc
 
     tz = get_settings().timezone
     try:
@@ -329,7 +327,7 @@ def coverage_report(
                                 start_to=to_utc(datetime.fromisoformat(start_to), tz) if start_to else None)
     except ValueError as exc:
         _fail(f"bad time: {exc}", 2)
-    reader = User(id=0, police_id="cli", name="cli", role=Role.auditor.value, password_hash="")
+    reader = WHOLE  # the operator at the command line reads every unit
     with session_scope() as session:
         try:
             rows = reports.summary(session, reader, group_by, f)
@@ -355,14 +353,8 @@ def cases_export(case_no: str, out: Path,
                  user: Annotated[str, typer.Option("--as", help="警号 of the case handler, supervisor or admin exporting")],
                  proxies: bool = False) -> None:
     """Write a case's court export ZIP (signed manifest, originals, audit entries, verifier)."""
-    import time
 
-    from sqlalchemy import select
 
-    from evidence.cases.export import write_export
-    from evidence.cases.models import Case
-    from evidence.identity.models import User
-    from evidence.store import get_store
 
     start = time.monotonic()
     try:
@@ -378,7 +370,6 @@ def cases_export(case_no: str, out: Path,
         out.unlink(missing_ok=True)
         _fail(exc.message)
     took = time.monotonic() - start
-    from evidence.audit import signing
 
     fp = signing.fingerprint_of(signing.load_private())
     console.print(f"export written to {out}: {size / 1e6:.1f} MB of files in {took:.1f} s; "
@@ -388,9 +379,6 @@ def cases_export(case_no: str, out: Path,
 @retention_app.command("sweep")
 def retention_sweep(apply: Annotated[bool, typer.Option(help="Delete (default: dry run, report only)")] = False) -> None:
     """Report (and with --apply delete) originals that are expired, unheld and on no case."""
-    from evidence.cases import retention
-    from evidence.store import get_store
-
     with session_scope() as session:
         report = retention.sweep(session, get_store(), dry_run=not apply, actor=CLI)
     console.print(f"{'deleted' if apply else 'would delete'}: {len(report['deleted'] if apply else report['candidates'])}"

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from evidence.audit import service as audit, signing
+from evidence.actors import cli_actor
+from evidence.audit import signing
 from evidence.db import session_scope
 from evidence.errors import DomainError
 
 signing_app = typer.Typer(help="The Ed25519 key that signs court exports and audit checkpoints.",
                           no_args_is_help=True)
 console = Console()
-CLI = audit.Actor("cli", os.environ.get("USER"), f"cli:{os.environ.get('USER', '?')}")
+CLI = cli_actor()
 
 
 @signing_app.command("show")

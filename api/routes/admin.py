@@ -104,7 +104,7 @@ def set_clock_offset(serial: str, body: ClockOffsetIn, db: DB, admin: Admin, ip:
     else:
         raise Invalid("give device_time and actual_time (what the camera showed, and the true time then), "
                       "or offset_seconds")
-    out = clock.set_device_offset(db, user_actor(admin, ip), serial, offset, body.only_uncorrected)
+    out = flows.set_device_offset(db, user_actor(admin, ip), serial, offset, body.only_uncorrected)
     db.commit()
     return ClockOffsetOut(**out)
 
