@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from evidence.devices.models import SERIAL
+from evidence.identity.models import POLICE_ID
 from ingest import validation
 
 TimeSource = Literal["filename", "device_info", "container", "mtime", "unknown"]
@@ -52,14 +54,14 @@ class UploadRequest(BaseModel):
     @field_validator("device_serial")
     @classmethod
     def _serial(cls, v: str | None) -> str | None:
-        if v is not None and not validation.SERIAL.match(v):
+        if v is not None and not SERIAL.match(v):
             raise ValueError("device_serial must be 1-64 letters, digits, '.', '_' or '-'")
         return v
 
     @field_validator("police_id")
     @classmethod
     def _police(cls, v: str | None) -> str | None:
-        if v is not None and not validation.POLICE_ID.match(v):
+        if v is not None and not POLICE_ID.match(v):
             raise ValueError("police_id must be 1-32 letters or digits")
         return v
 

@@ -9,11 +9,9 @@ from datetime import datetime
 from evidence.config import get_settings
 from evidence.recordings.clock import implausible_reason
 from evidence.timeutil import to_utc
+from storage.keys import SHA256_HEX
 
 MAX_FILENAME_BYTES = 255
-SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
-SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
 RAW_NAME_HEX = re.compile(r"^[0-9a-f]{2,%d}$" % (2 * MAX_FILENAME_BYTES))
 
 MEDIA_KINDS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String
@@ -9,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evidence.db import Base, UTCDateTime
 from evidence.timeutil import utcnow
+
+SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # a camera serial, wherever one is accepted
 
 
 class Device(Base):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,14 +12,13 @@ from sqlalchemy.orm import Session
 
 from evidence.audit import service as audit
 from evidence.config import get_settings
-from evidence.devices.models import Device, DeviceAssignment
+from evidence.devices.models import SERIAL, Device, DeviceAssignment
 from evidence.errors import Conflict, Invalid, NotFound
 from evidence.identity.models import User
 from evidence.identity.service import unit_by_code
 from evidence.recordings.models import Recording
 from evidence.timeutil import to_utc
 
-SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ASSIGNMENT_COLUMNS = ("device_id", "police_id", "assigned_from", "assigned_to")
 
 

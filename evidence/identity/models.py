@@ -4,6 +4,7 @@ stations and the failed-login counters."""
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -11,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evidence.db import Base, UTCDateTime
 from evidence.timeutil import utcnow
+
+POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")  # 警号, wherever one is accepted
 
 
 class Role(str, enum.Enum):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,12 +9,11 @@ from sqlalchemy.orm import Session
 from evidence.audit import service as audit
 from evidence.errors import Conflict, NotFound, Invalid
 from evidence.identity import login_throttle, passwords
-from evidence.identity.models import Role, Station, Unit, User
+from evidence.identity.models import POLICE_ID, Role, Station, Unit, User
 from evidence.identity.security import (hash_password, hash_station_secret, new_station_key, split_station_key,
                                         station_key_matches, verify_password)
 from evidence.timeutil import utcnow
 
-POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
 def unit_by_code(session: Session, code: str, what: str = "unit") -> Unit:
