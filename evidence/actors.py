@@ -14,11 +14,21 @@ from dataclasses import dataclass
 from evidence.audit.service import SYSTEM, Actor
 from evidence.identity.models import Station, User
 
-__all__ = ["SYSTEM", "Actor", "UnitScope", "WHOLE", "cli_actor", "station_actor", "user_actor"]
+__all__ = ["SYSTEM", "Actor", "UnitScope", "WHOLE", "cli_actor", "login_actor", "station_actor", "system_actor", "user_actor"]
 
 
 def user_actor(user: User, ip: str | None = None) -> Actor:
     return Actor("user", user.id, user.police_id, ip)
+
+
+def login_actor(user: User | None, police_id: str, ip: str | None = None) -> Actor:
+    """Someone signing in: the account if it exists, and always the police ID as typed."""
+    return Actor("user", user.id if user else None, police_id, ip)
+
+
+def system_actor(label: str = "system", ip: str | None = None) -> Actor:
+    """The system acting on its own: a scheduled task, a worker, the login throttle."""
+    return SYSTEM if label == "system" and ip is None else Actor("system", None, label, ip)
 
 
 def station_actor(station: Station, ip: str | None = None) -> Actor:

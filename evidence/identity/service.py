@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evidence.actors import login_actor
 from evidence.audit import service as audit
 from evidence.errors import Conflict, NotFound, Invalid
 from evidence.identity import login_throttle, passwords
@@ -72,7 +73,7 @@ def authenticate(session: Session, police_id: str, password: str, ip: str | None
     """The user if the password is right and the account active; None otherwise. Raises
     login_throttle.Throttled (audited) while the account or address must wait."""
     user = session.scalar(select(User).where(User.police_id == police_id))
-    actor = audit.Actor("user", user.id if user else None, police_id, ip)
+    actor = login_actor(user, police_id, ip)
     try:
         now = login_throttle.check(session, police_id, ip)
     except login_throttle.Throttled as exc:
