@@ -626,7 +626,7 @@ def machine() -> dict:
     try:
         run = lambda *a: subprocess.run(["git", "-C", str(ROOT), *a], capture_output=True, text=True).stdout.strip()  # noqa: E731
         git = {"head": run("rev-parse", "HEAD"), "head_subject": run("log", "-1", "--format=%s"),
-               "coverage_changes": run("status", "--short", "evidence/coverage", "evidence/models.py", "evidence/db.py")}
+               "coverage_changes": run("status", "--short", "evidence/coverage", "evidence/recordings/models.py", "evidence/db.py")}
     except OSError:
         pass
     return {"git": git, "cpus": os.cpu_count(), "cpu_model": cpu, "mem_total": mem, "python": platform.python_version(),

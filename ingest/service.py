@@ -34,8 +34,7 @@ from evidence.recordings import clock
 from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import to_utc, utcnow
 from ingest.models import SessionStatus, UploadSession
-from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut, UploadStatus
-from ingest.validation import media_kind
+from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut, UploadStatus, media_kind
 from storage.keys import original_key
 from storage.s3 import ObjectStore
 

@@ -1,7 +1,7 @@
 """Court export: a ZIP with the originals (proxies if asked), manifest.json (case, recordings,
 metadata, clip marks, SHA-256 and size of every file), the audit entries of those recordings,
 an Ed25519 signature over the manifest, the public key (named by its fingerprint in the manifest)
-and the offline verifier. Each export also checkpoints the audit chain's head (evidence.audit_anchor).
+and the offline verifier. Each export also checkpoints the audit chain's head (evidence.audit.anchor).
 
 The ZIP is written as it is produced (stored, not compressed: video does not compress), so a
 4 GB case streams without a temporary copy. Each original is hashed as it is copied; one that
