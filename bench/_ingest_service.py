@@ -94,7 +94,8 @@ class Service:
         """Unit, admin and a docking station through the service functions (in a child process,
         so this process holds no database connection during the measurements)."""
         code = (
-            "from evidence import audit, identity\n"
+            "from evidence.audit import service as audit\n"
+            "from evidence.identity import service as identity\n"
             "from evidence.db import session_scope\n"
             "with session_scope() as s:\n"
             "    identity.create_unit(s, audit.SYSTEM, 'BENCH', 'Bench unit')\n"

@@ -123,7 +123,8 @@ def run_one(checkout: Path, name: str, data: bytes, filename: str) -> dict:
            "EVIDENCE_S3_ENDPOINT": "http://127.0.0.1:9", "EVIDENCE_SECRET_KEY": secrets.token_urlsafe(32),
            "EVIDENCE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(checkout)}
     password, police_id = secrets.token_urlsafe(12), "BENCHADMIN"
-    setup = ("from evidence.migrate import upgrade; from evidence import audit, identity; "
+    setup = ("from evidence.migrate import upgrade; from evidence.audit import service as audit; "
+             "from evidence.identity import service as identity; "
              "from evidence.db import session_scope; import os; upgrade(os.environ['EVIDENCE_DATABASE_URL'])\n"
              f"with session_scope() as s: identity.create_user(s, audit.SYSTEM, {police_id!r}, 'Bench', 'admin', {password!r})")
     subprocess.run([_py(checkout), "-c", setup], cwd=checkout, env=env, check=True)
