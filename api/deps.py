@@ -16,19 +16,20 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.types import INT32_MAX, Id
 from evidence.cases import access
 from evidence.cases.models import Case
-from evidence.catalog import get_visible
 from evidence.coverage.models import EnforcementEvent
 from evidence.coverage.reports import visible_events
 from evidence.db import new_session
 from evidence.errors import Forbidden, Invalid, NotFound
-from evidence.identity import authenticate_station
-from evidence.models import Recording, Role, Station, User
-from evidence.security import decode_token
+from evidence.identity.models import Role, Station, User
+from evidence.identity.security import decode_token
+from evidence.identity.service import authenticate_station
+from evidence.recordings.models import Recording
+from evidence.recordings.service import get_visible
 from evidence.store import get_store
 from evidence.timeutil import utcnow
+from evidence.types import INT32_MAX, Id
 from storage.s3 import ObjectStore
 
 bearer = HTTPBearer(auto_error=False, description="Login token from POST /api/v1/auth/login")

@@ -23,7 +23,7 @@ from evidence.cases import export
 from evidence.cases.models import Case
 from evidence.db import session_scope
 from evidence.errors import DomainError
-from evidence.models import User
+from evidence.identity.models import User
 from evidence.store import get_store
 
 log = logging.getLogger(__name__)

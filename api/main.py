@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -14,18 +15,15 @@ from api.routes import accounts, admin, audit, auth, cases, coverage, health, in
 from api.webapp import mount_webapp
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
+from evidence.store import get_store
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     configure_logging()
-    from evidence.store import get_store
-
     try:
         get_store()  # creates the buckets; a failure here shows in /health, not a crash
     except Exception:  # noqa: BLE001
-        import logging
-
         logging.getLogger(__name__).exception("object storage not reachable at start-up")
     yield
 

@@ -19,13 +19,16 @@ import sqlalchemy as sa
 from _common import log  # bench/ is on sys.path
 from _coverage_month import EO_COLS, EVENT_COLS, REC_COLS, TZ, Month, recording_rows
 from _coverage_watch import Watch, wait_for_others
-from evidence import audit, identity
 from evidence import db as evdb
+from evidence.audit import service as audit
 from evidence.coverage import reports, service
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
                                       RecordingEventLink)
 from evidence.coverage.rules import DEFAULT_MINUTES
-from evidence.models import Device, Recording, Unit, User
+from evidence.devices.models import Device
+from evidence.identity import service as identity
+from evidence.identity.models import Unit, User
+from evidence.recordings.models import Recording
 
 BATCH = 20_000
 ADMIN = "BENCHADMIN"

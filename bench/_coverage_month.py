@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from evidence.coverage.ledger_parse import ROADSIDE_BY_DEFAULT
 from evidence.coverage.rules import DEFAULT_MINUTES
-from evidence.ledger_parse import ROADSIDE_BY_DEFAULT
 
 TZ = ZoneInfo("Asia/Shanghai")
 FULL_EVENTS = 300_000

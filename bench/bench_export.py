@@ -61,12 +61,14 @@ def main() -> None:
 def run(workdir: Path, total_gb: float, n: int, idle_timeout: float) -> dict:
     import hashlib
 
-    from evidence import audit, identity
+    from evidence.audit import service as audit
+    from evidence.identity import service as identity
     from evidence.cases import service as cases
     from evidence.cases.export import write_export
     from evidence.cases.models import Case
     from evidence.db import session_scope
-    from evidence.models import Recording, User
+    from evidence.recordings.models import Recording
+    from evidence.identity.models import User
     from evidence.timeutil import utcnow
     from evidence.verify_export import verify
     from evidence.store import get_store

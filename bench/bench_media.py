@@ -85,7 +85,7 @@ def main() -> None:
 def bench(workdir: Path, seconds: int) -> dict:
     from docking_station.client import sha256_file
     from evidence.db import session_scope
-    from evidence.models import Recording
+    from evidence.recordings.models import Recording
     from evidence.timeutil import utcnow
     from evidence.store import get_store
     from storage.keys import original_key

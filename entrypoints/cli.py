@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from entrypoints.cli_common import CLI, console
 from entrypoints.cli_common import fail as _fail
 from entrypoints.cli_coverage import coverage_app, ledger_app
 from entrypoints.cli_keys import signing_app
-from evidence import audit, flows, identity
+from evidence import flows
+from evidence.audit import anchor as audit_anchor
+from evidence.audit import signing
+from evidence.audit import service as audit
+from evidence.cases import retention
+from evidence.cases.export import write_export
+from evidence.cases.models import Case
 from evidence.config import get_settings
 from evidence.db import session_scope
 from evidence.errors import DomainError
-from evidence.models import Role
+from evidence.identity import service as identity
+from evidence.identity.models import Role, User
+from evidence.migrate import upgrade
+from evidence.recordings import clock, processing
+from evidence.recordings.models import ProcessingState, Recording
+from evidence.store import get_store
 
 app = typer.Typer(help="Body-camera evidence service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -35,8 +49,6 @@ for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (s
                   (ledger_app, "ledger"), (coverage_app, "coverage"), (cases_app, "cases"),
                   (retention_app, "retention")):
     app.add_typer(sub, name=name)
-
-
 
 @app.command()
 def serve(no_worker: Annotated[bool, typer.Option(help="Do not start a worker")] = False) -> None:
@@ -79,8 +91,6 @@ def beat() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations (creates the database schema on first run)."""
-    from evidence.migrate import upgrade
-
     url = get_settings().resolved_database_url()
     get_settings().data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(url, revision)
@@ -175,14 +185,12 @@ def devices_set_clock(serial: str,
                       all_flagged: Annotated[bool, typer.Option(
                           help="Also re-correct recordings corrected before")] = False) -> None:
     """Set a camera's clock offset: its recordings flagged `device clock implausible` move to their true time."""
-    from datetime import datetime
 
-    from evidence import clock
 
     try:
         offset = clock.offset_from(datetime.fromisoformat(device_time), datetime.fromisoformat(actual_time))
         with session_scope() as session:
-            out = clock.set_device_offset(session, CLI, serial, offset, only_uncorrected=not all_flagged)
+            out = flows.set_device_offset(session, CLI, serial, offset, only_uncorrected=not all_flagged)
     except ValueError as exc:
         _fail(f"not an ISO 8601 time: {exc}")
     except DomainError as exc:
@@ -195,9 +203,6 @@ def devices_set_clock(serial: str,
 def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed checkpoints in object "
                                                                 "storage")] = False) -> None:
     """Check the audit log's hash chain, then its signed checkpoints (cut-off end, rewritten tail). Exit 1 if broken."""
-    from evidence import audit_anchor
-    from evidence.store import get_store
-
     with session_scope() as session:
         report = audit.verify_chain(session)
         if report.ok:
@@ -229,9 +234,6 @@ def audit_verify(chain_only: Annotated[bool, typer.Option(help="Skip the signed 
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the chain's head now and keep it in the object-locked bucket (the scheduler does this too)."""
-    from evidence import audit_anchor
-    from evidence.store import get_store
-
     try:
         with session_scope() as session:
             cp = audit_anchor.take(session, get_store(), "cli")
@@ -248,8 +250,6 @@ def audit_checkpoint() -> None:
 def media_reprocess(recording: Annotated[int | None, typer.Option("--id", help="One recording")] = None,
                     state: Annotated[str | None, typer.Option(help="Every recording in this state, e.g. failed")] = None) -> None:
     """Re-run processing for one recording or for every recording in a state."""
-    from evidence import processing
-    from evidence.models import ProcessingState, Recording
     from workers.tasks import queue_processing
 
     if (recording is None) == (state is None):
@@ -272,14 +272,8 @@ def cases_export(case_no: str, out: Path,
                  user: Annotated[str, typer.Option("--as", help="警号 of the case handler, supervisor or admin exporting")],
                  proxies: bool = False) -> None:
     """Write a case's court export ZIP (signed manifest, originals, audit entries, verifier)."""
-    import time
 
-    from sqlalchemy import select
 
-    from evidence.cases.export import write_export
-    from evidence.cases.models import Case
-    from evidence.models import User
-    from evidence.store import get_store
 
     start = time.monotonic()
     try:
@@ -295,7 +289,6 @@ def cases_export(case_no: str, out: Path,
         out.unlink(missing_ok=True)
         _fail(exc.message)
     took = time.monotonic() - start
-    from evidence import signing
 
     fp = signing.fingerprint_of(signing.load_private())
     console.print(f"export written to {out}: {size / 1e6:.1f} MB of files in {took:.1f} s; "
@@ -305,9 +298,6 @@ def cases_export(case_no: str, out: Path,
 @retention_app.command("sweep")
 def retention_sweep(apply: Annotated[bool, typer.Option(help="Delete (default: dry run, report only)")] = False) -> None:
     """Report (and with --apply delete) originals that are expired, unheld and on no case."""
-    from evidence.cases import retention
-    from evidence.store import get_store
-
     with session_scope() as session:
         report = retention.sweep(session, get_store(), dry_run=not apply, actor=CLI)
     console.print(f"{'deleted' if apply else 'would delete'}: {len(report['deleted'] if apply else report['candidates'])}"

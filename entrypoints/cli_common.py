@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
-from evidence import audit
+from evidence.actors import cli_actor
 
 console = Console()
-CLI = audit.Actor("cli", os.environ.get("USER"), f"cli:{os.environ.get('USER', '?')}")
+CLI = cli_actor()
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

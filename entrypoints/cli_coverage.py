@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +12,14 @@ from rich.table import Table
 
 from entrypoints.cli_common import CLI, console
 from entrypoints.cli_common import fail as _fail
-from evidence import audit
+from evidence.actors import WHOLE
+from evidence.audit import service as audit
 from evidence.config import get_settings
+from evidence.coverage import reports
+from evidence.coverage.ledger_import import import_ledger
+from evidence.coverage.service import recompute_all
 from evidence.db import session_scope
-from evidence.models import Role
+from evidence.timeutil import to_utc
 
 ledger_app = typer.Typer(help="Enforcement ledger (events from the systems that hold them).", no_args_is_help=True)
 coverage_app = typer.Typer(help="Recording coverage of enforcement events.", no_args_is_help=True)
@@ -22,8 +28,6 @@ coverage_app = typer.Typer(help="Recording coverage of enforcement events.", no_
 @ledger_app.command("import")
 def ledger_import(ledger_file: Path) -> None:
     """Import events from CSV or XLSX; bad rows are listed by line, good rows import. Exit 1 if any was bad."""
-    from evidence.coverage.ledger_import import import_ledger
-
     try:
         with ledger_file.open("rb") as stream, session_scope() as session:
             result = import_ledger(session, CLI, stream, ledger_file.name, get_settings().timezone)
@@ -41,10 +45,6 @@ def ledger_import(ledger_file: Path) -> None:
 @coverage_app.command("recompute")
 def coverage_recompute() -> None:
     """Recompute the coverage of every event (after changing the coverage rules)."""
-    import time
-
-    from evidence.coverage.service import recompute_all
-
     start = time.monotonic()
     with session_scope() as session:
         n = recompute_all(session)
@@ -59,19 +59,13 @@ def coverage_report(
         xlsx: Annotated[Path | None, typer.Option(help="Also write the summary, events and flagged lists to this .xlsx")] = None,
         csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the summary as CSV here")] = None) -> None:
     """Print the coverage summary; optionally export it (with the event list and flagged lists)."""
-    from datetime import datetime
-
-    from evidence.coverage import reports
-    from evidence.models import User
-    from evidence.timeutil import to_utc
-
     tz = get_settings().timezone
     try:
         f = reports.EventFilter(start_from=to_utc(datetime.fromisoformat(start_from), tz) if start_from else None,
                                 start_to=to_utc(datetime.fromisoformat(start_to), tz) if start_to else None)
     except ValueError as exc:
         _fail(f"bad time: {exc}", 2)
-    reader = User(id=0, police_id="cli", name="cli", role=Role.auditor.value, password_hash="")
+    reader = WHOLE  # the operator at the command line reads every unit
     with session_scope() as session:
         try:
             rows = reports.summary(session, reader, group_by, f)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from entrypoints.cli_common import CLI, console
-from evidence import signing
+from evidence.audit import signing
 from evidence.db import session_scope
 from evidence.errors import DomainError
 

@@ -18,11 +18,13 @@ from rich.console import Console
 from sqlalchemy import select
 
 from entrypoints.children import Supervisor
-from evidence import audit, identity, secrets_store
+from evidence import secrets_store
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.db import reset_caches, session_scope
+from evidence.identity import service as identity
+from evidence.identity.models import Role, User
 from evidence.migrate import upgrade
-from evidence.models import Role, User
 from storage.seaweedfs import SeaweedFS
 
 console = Console()

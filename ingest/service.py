@@ -21,25 +21,24 @@ from minio.error import S3Error
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit, clock
+from evidence.actors import station_actor
+from evidence.audit import service as audit
 from evidence.cases import retention
 from evidence.config import MiB, get_settings
-from evidence.devices import officer_at
+from evidence.devices import service as devices
+from evidence.devices.models import Device
 from evidence.errors import Conflict, NotFound
-from evidence.identity import unit_within
-from evidence.models import (Device, Recording, RecordingStatus, SessionStatus, Station, UploadSession,
-                             User)
+from evidence.identity.models import Station
+from evidence.identity.service import unit_within
+from evidence.recordings import clock
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import to_utc, utcnow
-from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut, UploadStatus
-from ingest.validation import media_kind
+from ingest.models import SessionStatus, UploadSession
+from ingest.schemas import PartUrl, UploadRequest, UploadSessionOut, UploadStatus, media_kind
 from storage.keys import original_key
 from storage.s3 import ObjectStore
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-
-
-def station_actor(station: Station, ip: str | None = None) -> audit.Actor:
-    return audit.Actor("station", station.id, station.name, ip)
 
 
 def plan_parts(size: int) -> tuple[int, int]:
@@ -50,7 +49,8 @@ def plan_parts(size: int) -> tuple[int, int]:
 
 
 def _attribute(session: Session, rec: Recording, station: Station, req: UploadRequest) -> None:
-    """Officer from the device assignment at the start time, else from the declared 警号."""
+    """The camera (created on first sight), then the officer by the one attribution rule; a
+    recording nobody claims stays in the camera's unit, else the station's."""
     rec.officer_id, rec.officer_source, rec.unit_id = None, "none", None
     device = None
     if req.device_serial:
@@ -60,14 +60,7 @@ def _attribute(session: Session, rec: Recording, station: Station, req: UploadRe
             session.add(device)
             session.flush()
     rec.device_id = device.id if device else None
-    if device and rec.started_at:
-        officer = officer_at(session, device.id, rec.started_at)
-        if officer:
-            rec.officer_id, rec.officer_source, rec.unit_id = officer.id, "assignment", officer.unit_id
-    if rec.officer_id is None and req.police_id:
-        officer = session.scalar(select(User).where(User.police_id == req.police_id))
-        if officer:
-            rec.officer_id, rec.officer_source, rec.unit_id = officer.id, "filename", officer.unit_id
+    devices.attribute(session, rec)
     if rec.unit_id is None:
         rec.unit_id = (device.unit_id if device and device.unit_id else None) or station.unit_id
 

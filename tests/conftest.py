@@ -199,7 +199,8 @@ def login(http: httpx.Client, police_id: str, password: str) -> str:
 
 @pytest.fixture(scope="session")
 def admin_token(service):
-    from evidence import audit, identity
+    from evidence.audit import service as audit
+    from evidence.identity import service as identity
     from evidence.db import session_scope
 
     police_id, password = unique("A"), secrets.token_urlsafe(12)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from docking_station.client import sha256_file
 from evidence.db import session_scope
-from evidence.models import Recording, User
+from evidence.identity.models import User
+from evidence.recordings.models import Recording
 from storage.keys import original_key
 
 CST = timezone(timedelta(hours=8))

@@ -9,8 +9,8 @@ import jwt
 import pytest
 from sqlalchemy import select
 
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry
 from evidence.timeutil import utcnow
 from tests.helpers import random_file, upload_as
 
@@ -99,7 +99,7 @@ def test_audit_verify_is_for_admin_and_auditor(world, service):
 def test_expired_forged_and_missing_tokens_are_refused(world, service):
     police_id = world.users["officer_a"][0]
     with session_scope() as s:
-        from evidence.models import User
+        from evidence.identity.models import User
         user_id = s.scalar(select(User.id).where(User.police_id == police_id))
     secret = service.env["EVIDENCE_SECRET_KEY"]
     past = utcnow() - timedelta(hours=1)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from evidence.security import ALGORITHM
+from evidence.identity.security import ALGORITHM
 
 
 def _auth(token: str) -> dict:

@@ -10,7 +10,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.db import make_engine
 from evidence.migrate import upgrade
 from sqlalchemy.orm import Session

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
+from evidence.audit.models import AuditEntry
 from evidence.db import make_engine
 from evidence.migrate import upgrade
-from evidence.models import AuditEntry
 from tests import media
 from tests.conftest import ROOT, create_pg_database, drop_pg_database, unique
 from tests.helpers import upload_as
@@ -175,7 +175,7 @@ def _checkpoints(store) -> dict[int, dict]:
 
 def _head() -> tuple[int, str]:
     from evidence.db import session_scope
-    from evidence.models import AuditEntry
+    from evidence.audit.models import AuditEntry
 
     with session_scope() as s:
         row = s.execute(sa.select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)).one()

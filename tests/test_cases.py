@@ -13,13 +13,14 @@ from minio.error import S3Error
 from sqlalchemy import select
 
 from docking_station.client import StationClient, sha256_file
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording
+from evidence.recordings.models import Recording
 from storage.keys import original_key
 from tests import media
-from tests.stored import arrived_long_ago
 from tests.conftest import unique
 from tests.helpers import meta_for, verify_offline
+from tests.stored import arrived_long_ago
 from tests.test_media import wait_processed
 
 

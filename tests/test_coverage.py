@@ -14,7 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import inspect, select
 
 from evidence.db import get_engine, session_scope
-from evidence.models import Device, Recording, User
+from evidence.devices.models import Device
+from evidence.identity.models import User
+from evidence.recordings.models import Recording
 from tests.conftest import unique
 
 CST = timezone(timedelta(hours=8))

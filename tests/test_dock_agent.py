@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from evidence.db import session_scope
-from evidence.models import Recording, User
+from evidence.identity.models import User
+from evidence.recordings.models import Recording
 from tests.conftest import unique
 from tests.dock import dock, mixed_camera, write_dock_env
 

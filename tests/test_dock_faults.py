@@ -16,8 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording, UploadSession, User
+from evidence.identity.models import User
+from evidence.recordings.models import Recording
+from ingest.models import UploadSession
 from tests import media
 from tests.conftest import unique
 from tests.dock import dock, dock_process, write_dock_env

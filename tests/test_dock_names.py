@@ -10,7 +10,7 @@ import os
 from sqlalchemy import select
 
 from evidence.db import session_scope
-from evidence.models import Recording
+from evidence.recordings.models import Recording
 from tests import media
 from tests.conftest import unique
 from tests.dock import dock, write_dock_env

@@ -11,8 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording
+from evidence.recordings.models import Recording
 from tests.conftest import unique
 from tests.helpers import random_file, upload_as
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from evidence.db import session_scope
-from evidence.models import Recording
+from evidence.recordings.models import Recording
 
 GOOD = {"sha256": "ab" * 32, "size_bytes": 1024, "filename": "CAM01_000001_20261128093000_0001.mp4",
         "device_serial": "CAM01", "police_id": "000001", "started_at": "2026-11-28T09:30:00",

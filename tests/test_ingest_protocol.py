@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from docking_station.client import ServerError, StationClient, sha256_file
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording, UploadSession
+from evidence.recordings.models import Recording
+from ingest.models import UploadSession
 from storage.keys import original_key
 from tests import media
 from tests.helpers import meta_for, random_file, wait_settled

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from docking_station.client import sha256_file
 from evidence.db import session_scope
-from evidence.models import Recording
+from evidence.recordings.models import Recording
 from tests import media
 from tests.conftest import unique
 from tests.dock import dock, write_dock_env

@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from evidence.coverage.ledger_import import MAX_ERRORS_LISTED
+from evidence.coverage.ledger_read import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_MB
 from evidence.coverage.models import EnforcementEvent
 from evidence.db import session_scope
-from evidence.coverage.ledger_import import MAX_ERRORS_LISTED
-from evidence.ledger_read import MAX_COLUMNS, MAX_ROWS, MAX_UNCOMPRESSED_MB
 from tests.conftest import unique
 
 HEADER = "event_id,event_type,police_ids,started_at,location\n"

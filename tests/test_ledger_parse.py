@@ -7,13 +7,7 @@ from datetime import datetime, timezone
 import openpyxl
 import pytest
 
-from evidence.ledger_parse import (
-    EVENT_TYPES,
-    ROADSIDE_BY_DEFAULT,
-    LedgerError,
-    LedgerRow,
-    parse_ledger,
-)
+from evidence.coverage.ledger_parse import EVENT_TYPES, ROADSIDE_BY_DEFAULT, LedgerError, LedgerRow, parse_ledger
 
 EN_HEADER = "event_id,event_type,police_ids,started_at,ended_at,location,case_no,roadside"
 ZH_HEADER = "事件编号,类型,警号,开始时间,结束时间,地点,案件编号,路面执法"

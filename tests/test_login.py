@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select, text
 
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry
 from tests.conftest import unique
 
 LOGIN = "/api/v1/auth/login"

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording
+from evidence.recordings.models import Recording
 from storage.keys import original_key
 from tests import media
 from tests.conftest import unique

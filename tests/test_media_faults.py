@@ -13,8 +13,9 @@ import httpx
 from sqlalchemy import func, select
 
 from docking_station.client import StationClient, sha256_file
+from evidence.audit.models import AuditEntry
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording
+from evidence.recordings.models import Recording
 from storage.keys import original_key
 from tests import media
 from tests.conftest import start_worker, unique

@@ -7,10 +7,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from evidence.cases import models as _cases_models  # noqa: F401  (registers the tables)
+from evidence.audit import models as _audit_models  # noqa: F401  (registers the tables)
+from evidence.cases import models as _cases_models  # noqa: F401
 from evidence.coverage import models as _coverage_models  # noqa: F401
 from evidence.db import Base, make_engine
+from evidence.devices import models as _devices_models  # noqa: F401
+from evidence.identity import models as _identity_models  # noqa: F401
 from evidence.migrate import downgrade, upgrade
+from evidence.recordings import models as _recordings_models  # noqa: F401
+from ingest import models as _ingest_models  # noqa: F401
 from tests.conftest import create_pg_database, drop_pg_database
 
 TABLES = {"units", "users", "stations", "devices", "device_assignments", "recordings", "upload_sessions",

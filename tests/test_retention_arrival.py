@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from docking_station.client import sha256_file
 from evidence.db import session_scope
-from evidence.models import Recording
+from evidence.recordings.models import Recording
 from storage.keys import original_key
 from tests import media
 from tests.conftest import unique

@@ -20,7 +20,8 @@ from pathlib import Path
 go = Path(sys.argv[1])
 while not go.exists():
     time.sleep(0.001)
-from evidence import secrets_store, signing
+from evidence import secrets_store
+from evidence.audit import signing
 from evidence.config import get_settings
 print(json.dumps({"token": secrets_store.token_key(), "s3": secrets_store.s3_secret(),
                   "signing_key": signing.fingerprint_of(signing.load_private()),

@@ -127,7 +127,7 @@ def test_a_forged_package_fails_once_the_key_is_pinned(case_with_clip, service, 
 
 def test_a_package_signed_before_a_rotation_verifies_against_the_published_list(case_with_clip, service, world,
                                                                                  tmp_path):
-    from evidence import signing
+    from evidence.audit import signing
     from evidence.db import session_scope
     from evidence.errors import Conflict
 

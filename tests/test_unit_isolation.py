@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from docking_station.client import StationClient, sha256_file
+from evidence.audit.models import AuditEntry
 from evidence.cases.models import CaseRecording
 from evidence.db import session_scope
-from evidence.models import AuditEntry, Recording, UploadSession
+from evidence.recordings.models import Recording
+from ingest.models import UploadSession
 from tests import media
 from tests.conftest import login, unique
 from tests.helpers import meta_for, random_file, upload_as

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from docking_station.client import sha256_file
 from evidence.db import session_scope
-from evidence.models import User
+from evidence.identity.models import User
 from tests import media
 from tests.conftest import unique
 from tests.test_media import wait_processed

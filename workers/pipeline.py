@@ -21,10 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from evidence import clock, processing
+from evidence import flows
 from evidence.config import get_settings
 from evidence.db import session_scope
-from evidence.models import ProcessingState, Recording
+from evidence.recordings import clock, processing
+from evidence.recordings.models import ProcessingState, Recording
 from storage.keys import derived_key
 from storage.s3 import ObjectStore
 from workers.media import thumbs
@@ -138,11 +139,9 @@ def _save_probe(recording_id: int, info: MediaInfo) -> None:
 
 def _refresh_coverage(recording_id: int) -> None:
     """The recording now has a time span: the coverage of its officer's events around it changes."""
-    from evidence.coverage.service import recompute_for_recordings
-
     try:
         with session_scope() as s:
-            recompute_for_recordings(s, [recording_id])
+            flows.recording_timed(s, recording_id)
     except Exception:  # noqa: BLE001 - coverage is refreshed again by the next change or sweep
         log.exception("coverage refresh after recording %s failed", recording_id)
 

@@ -12,17 +12,24 @@ import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from evidence import audit, processing
+from evidence.audit import anchor as audit_anchor
+from evidence.audit import service as audit
+from evidence.cases import retention
 from evidence.config import get_settings
+from evidence.coverage import reports, stored
+from evidence.coverage import service as coverage
 from evidence.db import session_scope
-from evidence.models import Recording, RecordingStatus, UploadSession
+from evidence.recordings import processing
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.store import get_store
 from evidence.timeutil import utcnow
 from ingest import service as ingest_service
+from ingest.models import UploadSession
 from workers import pipeline
 from workers.celery_app import celery_app
 
@@ -163,8 +170,6 @@ def fixity_sweep() -> dict:
 @celery_app.task
 def coverage_sweep() -> int:
     """Events whose upload deadline passed while still `pending` become `missing`."""
-    from evidence.coverage import service as coverage
-
     with session_scope() as session:
         return coverage.recompute(session, coverage.overdue_pending(session))
 
@@ -172,18 +177,11 @@ def coverage_sweep() -> int:
 @celery_app.task
 def store_coverage_summaries() -> list[str]:
     """Keep the last complete day's, week's and month's summary (idempotent: rewritten in place)."""
-    from datetime import datetime as _dt
-    from zoneinfo import ZoneInfo
-
-    from evidence.coverage import reports, stored
-    from evidence.models import Role, User
-
-    today = _dt.now(ZoneInfo(get_settings().timezone)).date()
-    system = User(id=0, police_id="system", name="system", role=Role.auditor.value, password_hash="")
+    today = datetime.now(ZoneInfo(get_settings().timezone)).date()
     done = []
     with session_scope() as session:
         for period, start in reports.last_complete_periods(today):
-            stored.store_summary(session, system, period, start)
+            stored.store_summary(session, period, start)
             done.append(f"{period}:{start}")
     return done
 
@@ -191,8 +189,6 @@ def store_coverage_summaries() -> list[str]:
 @celery_app.task
 def retention_sweep() -> dict:
     """Daily: a dry-run report first, then (unless configured off) the deletion it describes."""
-    from evidence.cases import retention
-
     with session_scope() as session:
         report = retention.sweep(session, get_store(), dry_run=True)
     if get_settings().retention_sweep_delete and report["candidates"]:
@@ -205,8 +201,6 @@ def retention_sweep() -> dict:
 def audit_checkpoint() -> int | None:
     """Periodic: sign the audit chain's head into the object-locked bucket, so a cut-off end or a
     rewritten tail shows in `evidence audit verify`. One object per head: running twice is harmless."""
-    from evidence import audit_anchor
-
     with session_scope() as session:
         checkpoint = audit_anchor.take(session, get_store(), "periodic")
     return checkpoint["entry_id"] if checkpoint else None

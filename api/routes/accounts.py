@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import DB, IP, Admin
-from api.schemas import LoginLockOut, PasswordIn, UserOut
-from evidence import accounts, login_throttle
 from evidence.actors import user_actor
-from evidence.models import User
+from evidence.identity import accounts, login_throttle
+from evidence.identity.models import User
+from evidence.identity.schemas import LoginLockOut, PasswordIn, UserOut
 from evidence.timeutil import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])

@@ -7,13 +7,18 @@ from sqlalchemy import select
 
 from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, read_upload
 from api.routes.accounts import with_login_state
-from api.schemas import (ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, HeartbeatIn, ImportOut, StationCreated,
-                         StationIn, StationOut, UnitIn, UnitOut, UserIn, UserOut)
-from api.types import Id
-from evidence import clock, devices, flows, identity
+from evidence import flows
 from evidence.actors import user_actor
+from evidence.devices import service as devices
+from evidence.devices.models import Device
+from evidence.devices.schemas import ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, ImportOut
 from evidence.errors import Invalid
-from evidence.models import Device, Station, Unit, User
+from evidence.identity import service as identity
+from evidence.identity.models import Station, Unit, User
+from evidence.identity.schemas import (HeartbeatIn, StationCreated, StationIn, StationOut, UnitIn, UnitOut,
+                                       UserIn, UserOut)
+from evidence.recordings import clock
+from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -99,7 +104,7 @@ def set_clock_offset(serial: str, body: ClockOffsetIn, db: DB, admin: Admin, ip:
     else:
         raise Invalid("give device_time and actual_time (what the camera showed, and the true time then), "
                       "or offset_seconds")
-    out = clock.set_device_offset(db, user_actor(admin, ip), serial, offset, body.only_uncorrected)
+    out = flows.set_device_offset(db, user_actor(admin, ip), serial, offset, body.only_uncorrected)
     db.commit()
     return ClockOffsetOut(**out)
 

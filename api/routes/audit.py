@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import DB, IP, AdminOrAuditor, Store
-from api.schemas import ChainOut
-from api.types import BigId
-from evidence.audit_schemas import AccessByUser, AuditEntryOut, OutsideUnitView
-from evidence import audit, audit_anchor, audit_reports
 from evidence.actors import user_actor
+from evidence.audit import service as audit, anchor as audit_anchor, reports as audit_reports
+from evidence.audit.schemas import AccessByUser, AuditEntryOut, OutsideUnitView
+from evidence.audit.schemas import ChainOut
 from evidence.config import get_settings
 from evidence.timeutil import to_utc
+from evidence.types import BigId
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

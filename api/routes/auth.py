@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import DB, IP, AnyUser
-from api.schemas import LoginIn, TokenOut, UserOut
-from evidence.identity import authenticate
-from evidence.login_throttle import Throttled
-from evidence.security import create_token
+from evidence.identity.login_throttle import Throttled
+from evidence.identity.schemas import LoginIn, TokenOut, UserOut
+from evidence.identity.security import create_token
+from evidence.identity.service import authenticate
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -17,9 +17,8 @@ from sqlalchemy import select
 
 from api.deps import DB, IP, AccessDecider, AnyUser, CurrentCase, ReadableRecording, Store, require_roles
 from api.export_stream import stream_export
-from api.types import Id
-from evidence import audit, signing
 from evidence.actors import user_actor
+from evidence.audit import service as audit, signing
 from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
@@ -29,7 +28,8 @@ from evidence.cases.schemas import (AccessIn, AccessRequestOut, AccessRequestsOu
                                     RetentionRunOut, SigningKeysOut, StageChangeOut, StageIn, SuggestionOut, SweepIn,
                                     SweepReport)
 from evidence.errors import Conflict
-from evidence.models import Role, User
+from evidence.identity.models import Role, User
+from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 Creator = Annotated[User, Depends(require_roles(Role.case_handler, Role.supervisor, Role.admin))]

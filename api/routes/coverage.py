@@ -15,19 +15,19 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, VisibleEvent, require_roles
-from api.types import INT32_MAX, Id
-from evidence import audit
 from evidence.actors import user_actor
-from evidence.catalog import get_visible
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.coverage import ledger_import, reports, stored
+from evidence.coverage.ledger_read import LedgerTooLarge
 from evidence.coverage.models import CoverageSummary, RecordingEventLink
 from evidence.coverage.schemas import (AccidentCasesOut, EventList, EventPage, LedgerImportOut, LinkCreated, LinkIn,
                                        LinkOut, LinkRemoved, StoredSummaryBrief, StoredSummaryOut, SummaryOut)
 from evidence.errors import Invalid, NotFound, TooLarge
-from evidence.ledger_read import LedgerTooLarge
-from evidence.models import Role, User
+from evidence.identity.models import Role, User
+from evidence.recordings.service import get_visible
 from evidence.timeutil import to_utc, utcnow
+from evidence.types import INT32_MAX, Id
 
 router = APIRouter(prefix="/api/v1", tags=["coverage"])
 Importer = Annotated[User, Depends(require_roles(Role.admin, Role.supervisor))]

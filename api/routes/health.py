@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from evidence.audit_schemas import HealthOut
+from evidence.audit.schemas import HealthOut
 from evidence.db import get_engine
 from evidence.store import get_store
 
@@ -28,6 +28,8 @@ def _database():
 
 
 def _broker():
+    # Imported here: the Celery app reads the settings when first imported, and tests and
+    # `evidence api` set them after importing the routes.
     from workers.celery_app import celery_app
 
     with celery_app.connection_for_write() as conn:

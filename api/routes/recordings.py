@@ -12,14 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import DB, IP, Admin, AnyUser, Store
-from api.schemas import DownloadOut, PlaybackOut, RecordingOut, RecordingPage, ReprocessIn, ReprocessOut
-from api.types import INT32_MAX, Id
-from evidence import catalog, processing
 from evidence.actors import user_actor
-from evidence.models import ProcessingState
 from evidence.config import get_settings
-from evidence.models import RecordingStatus
+from evidence.recordings import service as catalog, processing
+from evidence.recordings.models import ProcessingState
+from evidence.recordings.models import RecordingStatus
+from evidence.recordings.schemas import (DownloadOut, PlaybackOut, RecordingOut, RecordingPage, ReprocessIn,
+                                         ReprocessOut)
 from evidence.timeutil import to_utc
+from evidence.types import INT32_MAX, Id
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
@@ -95,7 +96,7 @@ def reprocess_one(recording_id: Id, db: DB, admin: Admin, ip: IP) -> ReprocessOu
 
 
 def _enqueue(db, ids: list[int]) -> None:
-    from evidence.models import Recording
+    from evidence.recordings.models import Recording
     from workers.tasks import queue_processing
 
     for rec_id in ids:

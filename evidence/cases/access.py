@@ -7,12 +7,13 @@ from datetime import timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
-from evidence.cases.models import AccessRequest, Case, CaseHandler, CaseRecording
 from evidence.actors import user_actor
+from evidence.audit import service as audit
+from evidence.cases.models import AccessRequest, Case, CaseHandler, CaseRecording
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
-from evidence.identity import subtree_unit_ids, unit_within
-from evidence.models import Recording, Role, User
+from evidence.identity.models import Role, User
+from evidence.identity.service import subtree_unit_ids, unit_within
+from evidence.recordings.models import Recording
 from evidence.timeutil import utcnow
 
 

@@ -1,7 +1,7 @@
 """Court export: a ZIP with the originals (proxies if asked), manifest.json (case, recordings,
 metadata, clip marks, SHA-256 and size of every file), the audit entries of those recordings,
 an Ed25519 signature over the manifest, the public key (named by its fingerprint in the manifest)
-and the offline verifier. Each export also checkpoints the audit chain's head (evidence.audit_anchor).
+and the offline verifier. Each export also checkpoints the audit chain's head (evidence.audit.anchor).
 
 The ZIP is written as it is produced (stored, not compressed: video does not compress), so a
 4 GB case streams without a temporary copy. Each original is hashed as it is copied; one that
@@ -22,13 +22,15 @@ from typing import BinaryIO
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit, audit_anchor, signing
+from evidence.actors import user_actor
+from evidence.audit import service as audit, anchor as audit_anchor, signing
+from evidence.audit.models import AuditEntry
 from evidence.cases import service as cases
 from evidence.cases.access import require_work
 from evidence.cases.models import STAGE_NAMES, Case, Export
-from evidence.actors import user_actor
 from evidence.errors import Conflict, Forbidden
-from evidence.models import AuditEntry, Recording, RecordingStatus, Role, User
+from evidence.identity.models import Role, User
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore, _read_ahead
 

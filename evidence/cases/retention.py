@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.cases.models import Case, CaseRecording, RetentionRun
 from evidence.config import get_settings
-from evidence.models import Recording, RecordingStatus
+from evidence.errors import Invalid
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 from storage.keys import derived_key
 from storage.s3 import ObjectStore
@@ -71,8 +72,6 @@ def apply(session: Session, store: ObjectStore, rec: Recording, actor: audit.Act
 def set_flags(session: Session, store: ObjectStore, rec: Recording, flags: list[str], actor: audit.Actor) -> None:
     bad = [f for f in flags if f not in FLAGS]
     if bad:
-        from evidence.errors import Invalid
-
         raise Invalid(f"unknown flag(s) {bad}; allowed: {', '.join(FLAGS)}")
     rec.flags = ",".join(sorted(set(flags))) or None
     audit.record(session, actor, "recording.flag", "recording", rec.id, flags=rec.flags)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evidence.schema_types import Id, Instant, InstantText
+from evidence.types import Id, Instant, InstantText
 
 # -- requests ------------------------------------------------------------------------------------
 

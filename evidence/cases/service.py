@@ -6,18 +6,19 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit
 from evidence.actors import user_actor
+from evidence.audit import service as audit
 from evidence.cases import retention
 from evidence.cases.access import in_unit_reach, require_work
 from evidence.cases.models import (CASE_TYPES, NEXT_STAGES, STAGES, Case, CaseHandler, CaseRecording,
                                    CaseStageChange, SuggestionDecision)
-from evidence.catalog import get_visible
 from evidence.coverage.models import EnforcementEvent, RecordingEventLink
 from evidence.coverage.reports import visible_events
 from evidence.errors import Conflict, Forbidden, Invalid, NotFound
-from evidence.identity import subtree_unit_ids, unit_by_code
-from evidence.models import Recording, RecordingStatus, Role, Unit, User
+from evidence.identity.models import Role, Unit, User
+from evidence.identity.service import subtree_unit_ids, unit_by_code
+from evidence.recordings.models import Recording, RecordingStatus
+from evidence.recordings.service import get_visible
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore
 

@@ -2,7 +2,7 @@
 the events it may belong to until then.
 
 A recording flagged `device clock implausible` covers nothing until an admin sets the camera's
-offset (evidence.clock). Meanwhile an event that is not covered lists, as `clock_unplaced`, its
+offset (evidence.flows.set_device_offset). Meanwhile an event that is not covered lists, as `clock_unplaced`, its
 officers' flagged, uncorrected recordings that reached a dock between the event's start and its
 upload deadline: a supervisor sees that "missing" may only be a camera clock to set.
 """
@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from evidence.coverage.models import EventOfficer
-from evidence.models import Recording, RecordingStatus
+from evidence.recordings.models import Recording, RecordingStatus
 
 
 def unplaced(session: Session, events: list[dict]) -> dict[int, list[int]]:

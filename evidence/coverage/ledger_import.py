@@ -15,12 +15,12 @@ from typing import BinaryIO
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
+from evidence.coverage.ledger_parse import LedgerError, LedgerRow, iter_ledger
 from evidence.coverage.ledger_scope import rows_in_reach
 from evidence.coverage.models import EnforcementEvent, EventOfficer
 from evidence.coverage.service import recompute
-from evidence.ledger_parse import LedgerError, LedgerRow, iter_ledger
-from evidence.models import User
+from evidence.identity.models import User
 from evidence.timeutil import utcnow
 
 MAX_ERRORS_LISTED = 1000

@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evidence.coverage.ledger_parse import LedgerError, LedgerRow
 from evidence.coverage.models import EnforcementEvent
-from evidence.identity import subtree_unit_ids
-from evidence.ledger_parse import LedgerError, LedgerRow
-from evidence.models import Role, User
+from evidence.identity.models import Role, User
+from evidence.identity.service import subtree_unit_ids
 
 
 def rows_in_reach(session: Session, user: User, rows: list[LedgerRow]) -> tuple[list[LedgerRow], list[LedgerError]]:

@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import DateTime, Select, String, false, func, select
 from sqlalchemy.orm import Session
 
-from evidence import sheets
+from evidence.actors import UnitScope
 from evidence.config import get_settings
-from evidence.coverage import clock_gaps
+from evidence.coverage import clock_gaps, sheets
 from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage
-from evidence.identity import subtree_unit_ids
-from evidence.models import Role, Unit, User
+from evidence.identity.models import Role, Unit, User
+from evidence.identity.service import subtree_unit_ids
+
+Reader = User | UnitScope  # a signed-in user, or a scheduled task's unit scope
 
 STATUSES = ("covered", "partial", "missing", "pending")
 GROUPS = ("unit", "officer", "type", "day", "week", "month")
@@ -37,7 +39,11 @@ class EventFilter:
     start_to: datetime | None = None
 
 
-def visible_events(session: Session, user: User, query: Select) -> Select:
+def visible_events(session: Session, user: Reader, query: Select) -> Select:
+    if isinstance(user, UnitScope):  # a scheduled task reading for a unit, or for all of them
+        if user.unit_id is None:
+            return query
+        return query.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, user.unit_id)))
     if user.role in (Role.admin.value, Role.auditor.value):
         return query
     if user.role == Role.officer.value:
@@ -48,7 +54,7 @@ def visible_events(session: Session, user: User, query: Select) -> Select:
     return query.where(false())
 
 
-def _filtered(session: Session, user: User, f: EventFilter) -> Select:
+def _filtered(session: Session, user: Reader, f: EventFilter) -> Select:
     q = select(EnforcementEvent, EventCoverage).join(EventCoverage, EventCoverage.event_id == EnforcementEvent.id)
     q = visible_events(session, user, q)
     if f.status:
@@ -78,7 +84,7 @@ OFFICER_FIELDS = [EventOfficerCoverage.police_id, EventOfficerCoverage.status, E
                   EventOfficerCoverage.ratio, EventOfficerCoverage.recording_ids]
 
 
-def event_rows(session: Session, user: User, f: EventFilter, limit: int | None = None, offset: int = 0) -> list[dict]:
+def event_rows(session: Session, user: Reader, f: EventFilter, limit: int | None = None, offset: int = 0) -> list[dict]:
     """Events with their coverage and officers, as plain rows (ORM objects cost seconds for a month)."""
     q = _filtered(session, user, f).with_only_columns(*EVENT_FIELDS).order_by(
         EnforcementEvent.started_at, EnforcementEvent.id).offset(offset)
@@ -111,7 +117,7 @@ def _period_key(when: datetime, group: str, tz: ZoneInfo) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def summary(session: Session, user: User, group_by: str, f: EventFilter) -> list[dict]:
+def summary(session: Session, user: Reader, group_by: str, f: EventFilter) -> list[dict]:
     """Counts per group; activation rate = covered ÷ events no longer pending.
 
     The database counts events per (group, status, late upload); Python only names and sorts the
@@ -155,12 +161,12 @@ def summary(session: Session, user: User, group_by: str, f: EventFilter) -> list
     return [groups[k] for k in sorted(groups)]
 
 
-def roadside_missing(session: Session, user: User, f: EventFilter) -> list[dict]:
+def roadside_missing(session: Session, user: Reader, f: EventFilter) -> list[dict]:
     """Roadside enforcement (路面执法) with no recording at all."""
     return event_rows(session, user, EventFilter(**{**vars(f), "roadside": True, "status": "missing"}))
 
 
-def accident_cases_without_recording(session: Session, user: User, f: EventFilter) -> list[dict]:
+def accident_cases_without_recording(session: Session, user: Reader, f: EventFilter) -> list[dict]:
     """"One case, one recording": accident cases none of whose events has any footage."""
     rows = event_rows(session, user, EventFilter(**{**vars(f), "event_type": "accident"}))
     cases: dict[str, list[dict]] = defaultdict(list)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from evidence.coverage.ledger_import import MAX_ERRORS_LISTED
-from evidence.schema_types import Id, Instant, InstantText
+from evidence.types import Id, Instant, InstantText
 
 Status = Literal["covered", "partial", "missing", "pending"]
 GroupBy = Literal["unit", "officer", "type", "day", "week", "month"]

@@ -22,7 +22,7 @@ from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOffi
                                       RecordingEventLink)
 from evidence.coverage.rules import Rule, max_reach_seconds, rules
 from evidence.db import UTCDateTime
-from evidence.models import Recording, RecordingStatus
+from evidence.recordings.models import Recording, RecordingStatus
 from evidence.timeutil import utcnow
 
 BATCH = 5000
@@ -98,7 +98,7 @@ def _recording_query():
                   Recording.ended_at, Recording.uploaded_at, Recording.clock_offset_seconds).where(
         Recording.status == RecordingStatus.verified.value, Recording.officer_id.is_not(None),
         Recording.started_at.is_not(None), Recording.ended_at.is_not(None),
-        # an implausible camera clock covers nothing until an admin set its offset (evidence.clock)
+        # an implausible camera clock covers nothing until an admin set its offset (evidence.flows.set_device_offset)
         or_(Recording.clock_implausible.is_(False), Recording.clock_corrected_at.is_not(None)))
 
 

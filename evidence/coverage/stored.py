@@ -14,18 +14,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evidence.actors import WHOLE, UnitScope
 from evidence.config import get_settings
 from evidence.coverage.models import CoverageSummary, EnforcementEvent
-from evidence.coverage.reports import (EventFilter, accident_cases_without_recording, period_bounds,
+from evidence.coverage.reports import (EventFilter, Reader, accident_cases_without_recording, period_bounds,
                                        roadside_missing, summary)
 from evidence.errors import Conflict
-from evidence.identity import subtree_unit_ids
-from evidence.models import Role, Unit, User
+from evidence.identity.models import Role, Unit, User
+from evidence.identity.service import subtree_unit_ids
 
 SECTIONS = ("by_unit", "by_type", "by_officer", "roadside_missing", "accident_cases_without_recording")
 
 
-def _sections(session: Session, user: User, f: EventFilter) -> dict:
+def _sections(session: Session, user: Reader, f: EventFilter) -> dict:
     return {"by_unit": summary(session, user, "unit", f), "by_type": summary(session, user, "type", f),
             "by_officer": summary(session, user, "officer", f),
             "roadside_missing": [r["event_id"] for r in roadside_missing(session, user, f)],
@@ -40,17 +41,17 @@ def _scopes(session: Session, f: EventFilter) -> dict[str, dict]:
     scopes = {}
     for unit_id in session.scalars(select(Unit.id).order_by(Unit.id)):
         if with_events & set(subtree_unit_ids(session, unit_id)):
-            reader = User(police_id="system", role=Role.supervisor.value, unit_id=unit_id)  # never added
-            scopes[str(unit_id)] = _sections(session, reader, f)
+            scopes[str(unit_id)] = _sections(session, UnitScope(unit_id), f)
     return scopes
 
 
-def store_summary(session: Session, system_user: User, period: str, start: date) -> CoverageSummary:
+def store_summary(session: Session, period: str, start: date) -> CoverageSummary:
+    """The whole detachment's figures, and each unit's part under "scopes" (read by the system: no user)."""
     tz = ZoneInfo(get_settings().timezone)
     lo, hi = period_bounds(period, start, tz)
     f = EventFilter(start_from=lo, start_to=hi)
     data = {"period": period, "start": start.isoformat(), "from": lo.isoformat(), "to": hi.isoformat(),
-            **_sections(session, system_user, f), "scopes": _scopes(session, f)}
+            **_sections(session, WHOLE, f), "scopes": _scopes(session, f)}
     row = session.scalar(select(CoverageSummary).where(CoverageSummary.period == period,
                                                        CoverageSummary.period_start == start))
     if row is None:

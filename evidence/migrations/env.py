@@ -2,11 +2,16 @@
 
 from alembic import context
 
-from evidence import models  # noqa: F401  (registers the tables)
-from evidence.coverage import models as coverage_models  # noqa: F401
+# Every domain's models register their tables (upload sessions belong to ingest/).
+from evidence.audit import models as audit_models  # noqa: F401
 from evidence.cases import models as cases_models  # noqa: F401
-from evidence.db import Base, make_engine
 from evidence.config import get_settings
+from evidence.coverage import models as coverage_models  # noqa: F401
+from evidence.db import Base, make_engine
+from evidence.devices import models as devices_models  # noqa: F401
+from evidence.identity import models as identity_models  # noqa: F401
+from evidence.recordings import models as recordings_models  # noqa: F401
+from ingest import models as ingest_models  # noqa: F401
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or get_settings().resolved_database_url()

@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence.identity import subtree_unit_ids
-from evidence.models import AuditEntry, Recording, User
+from evidence.audit.models import AuditEntry
+from evidence.identity.models import User
+from evidence.identity.service import subtree_unit_ids
+from evidence.recordings.models import Recording
 
 ACCESS_ACTIONS = ("recording.read", "recording.view", "recording.download", "recording.export", "case.export")
 

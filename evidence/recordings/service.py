@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
 from evidence.actors import user_actor
+from evidence.audit import service as audit
 from evidence.cases.access import granted_recording_ids
 from evidence.config import get_settings
 from evidence.errors import Forbidden, NotFound
-from evidence.identity import subtree_unit_ids
-from evidence.models import Recording, Role, User
+from evidence.identity.models import Role, User
+from evidence.identity.service import subtree_unit_ids
+from evidence.recordings.models import Recording
 from storage.s3 import ObjectStore
 
 # Who may fetch the bytes of an original. Auditors read metadata and the log, not footage.

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import audit, login_throttle, passwords
+from evidence.actors import login_actor
+from evidence.audit import service as audit
 from evidence.errors import Conflict, NotFound, Invalid
-from evidence.models import Role, Station, Unit, User
-from evidence.security import (hash_password, hash_station_secret, new_station_key, split_station_key,
-                               station_key_matches, verify_password)
+from evidence.identity import login_throttle, passwords
+from evidence.identity.models import POLICE_ID, Role, Station, Unit, User
+from evidence.identity.security import (hash_password, hash_station_secret, new_station_key, split_station_key,
+                                        station_key_matches, verify_password)
 from evidence.timeutil import utcnow
 
-POLICE_ID = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
 def unit_by_code(session: Session, code: str, what: str = "unit") -> Unit:
@@ -73,7 +73,7 @@ def authenticate(session: Session, police_id: str, password: str, ip: str | None
     """The user if the password is right and the account active; None otherwise. Raises
     login_throttle.Throttled (audited) while the account or address must wait."""
     user = session.scalar(select(User).where(User.police_id == police_id))
-    actor = audit.Actor("user", user.id if user else None, police_id, ip)
+    actor = login_actor(user, police_id, ip)
     try:
         now = login_throttle.check(session, police_id, ip)
     except login_throttle.Throttled as exc:

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from evidence.verify_export import entry_hash  # the offline verifier defines the hash
-from evidence.models import AuditEntry
+from evidence.audit.models import AuditEntry
 from evidence.timeutil import utcnow
+from evidence.verify_export import entry_hash  # the offline verifier defines the hash
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x65766964  # "evid": advisory lock id for the audit tail

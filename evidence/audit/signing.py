@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evidence import audit, secrets_store
+from evidence import secrets_store
+from evidence.audit import service as audit
+from evidence.audit.models import AuditEntry, SigningKey
 from evidence.config import get_settings
 from evidence.errors import Conflict
-from evidence.models import AuditEntry, SigningKey
 from evidence.timeutil import utcnow
 from evidence.verify_export import key_fingerprint  # the offline verifier defines the fingerprint
 

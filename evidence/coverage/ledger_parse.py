@@ -27,7 +27,8 @@ from datetime import datetime, timedelta, timezone
 from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from evidence.ledger_read import read_rows
+from evidence.coverage.ledger_read import read_rows
+from evidence.identity.models import POLICE_ID
 
 EVENT_TYPES = (
     "dispatch", "check", "ticket", "accident", "vehicle_seizure", "license_seizure",
@@ -65,7 +66,6 @@ _MAX_CASE_NO = 64
 _MAX_LOCATION = 200
 _MIN_YEAR, _MAX_YEAR = 2000, 2100
 
-_POLICE_ID = re.compile(r"[0-9A-Za-z]{1,32}")
 _POLICE_ID_SEPARATORS = re.compile(r"[;；]")
 # Date and time with "-" or "/" (same separator both times), optional seconds/fraction/offset.
 _TIME = re.compile(
@@ -244,7 +244,7 @@ def _police_ids(value: object, label: str) -> list[str]:
         part = part.strip()
         if not part:
             continue
-        if not _POLICE_ID.fullmatch(part):
+        if not POLICE_ID.fullmatch(part):
             raise _RowProblem(
                 f"{label}: {_show(part)} is not a valid 警号 (1-32 letters or digits); "
                 "separate several 警号 with ';'"

@@ -1,4 +1,4 @@
-"""HTTP shapes of the audit log's reports and of the service's health."""
+"""HTTP shapes of the audit log, its reports and the service's health."""
 
 from __future__ import annotations
 
@@ -6,8 +6,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evidence.schema_types import Instant
+from evidence.types import Instant
 
+
+class ChainOut(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_id: int | None
+    reason: str | None
+    anchored_entry: int | None = None  # the newest signed checkpoint the log still matches
+    unanchored_entries: int | None = None  # entries after it
+    checkpoint_problems: list[str] = []  # cut-off end, rewritten tail, forged checkpoint
 
 class AuditEntryOut(BaseModel):
     id: int

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evidence import signing
+from evidence.audit import signing
+from evidence.audit.models import AuditEntry
 from evidence.config import get_settings
-from evidence.models import AuditEntry
 from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.config import get_settings
-from evidence.errors import Conflict, Invalid
-from evidence.identity import unit_by_code
-from evidence.models import Device, DeviceAssignment, Recording, User
+from evidence.devices.models import SERIAL, Device, DeviceAssignment
+from evidence.errors import Conflict, Invalid, NotFound
+from evidence.identity.models import User
+from evidence.identity.service import unit_by_code
+from evidence.recordings.models import Recording
 from evidence.timeutil import to_utc
 
-SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 ASSIGNMENT_COLUMNS = ("device_id", "police_id", "assigned_from", "assigned_to")
 
 
@@ -33,6 +33,13 @@ def create_device(session: Session, actor: audit.Actor, serial: str, model: str 
     session.add(device)
     session.flush()
     audit.record(session, actor, "device.create", "device", device.id, serial=serial, model=model)
+    return device
+
+
+def by_serial(session: Session, serial: str) -> Device:
+    device = session.scalar(select(Device).where(Device.serial == serial))
+    if device is None:
+        raise NotFound(f"camera {serial} not found")
     return device
 
 
@@ -135,9 +142,39 @@ def _import_rows(session: Session, actor: audit.Actor, reader: csv.DictReader, t
     return report
 
 
+def officer_for(session: Session, device_id: int | None, when: datetime | None,
+                declared_police_id: str | None) -> tuple[User | None, str]:
+    """The attribution rule, the only copy: who a recording belongs to, and why.
+
+    The officer the camera's assignment names at the recording's (true-clock) start, else the
+    officer whose 警号 the file name declared, else nobody. The second value is the source:
+    "assignment", "filename" or "none"."""
+    if device_id is not None and when is not None:
+        officer = officer_at(session, device_id, when)
+        if officer is not None:
+            return officer, "assignment"
+    if declared_police_id:
+        officer = session.scalar(select(User).where(User.police_id == declared_police_id))
+        if officer is not None:
+            return officer, "filename"
+    return None, "none"
+
+
+def attribute(session: Session, rec: Recording) -> int | None:
+    """Give the recording the officer the rule names (and that officer's unit, when they have one).
+    Used at upload, after an assignment changes and after a clock correction. Returns the officer
+    it had before."""
+    before = rec.officer_id
+    officer, rec.officer_source = officer_for(session, rec.device_id, rec.started_at_corrected, rec.declared_police_id)
+    rec.officer_id = officer.id if officer else None
+    if officer is not None and officer.unit_id is not None:
+        rec.unit_id = officer.unit_id
+    return before
+
+
 def reattribute(session: Session, device_id: int, lo: datetime, hi: datetime | None) -> tuple[list[int], set[int]]:
-    """An assignment changed: recordings of that camera in [lo, hi) take the officer the
-    assignments now say (the file name's 警号 only where none covers them).
+    """An assignment changed: recordings of that camera in [lo, hi) take the officer the rule
+    (attribute) now names.
 
     Returns the ids of the recordings whose officer changed and the officers they had before
     (evidence.flows.reattribute_device then recomputes the coverage around them)."""
@@ -146,18 +183,10 @@ def reattribute(session: Session, device_id: int, lo: datetime, hi: datetime | N
         query = query.where(Recording.started_at < hi)
     changed, before = [], set()
     for rec in session.scalars(query):
-        officer = officer_at(session, device_id, rec.started_at_corrected)
-        if officer is None and rec.declared_police_id:
-            officer = session.scalar(select(User).where(User.police_id == rec.declared_police_id))
-            source = "filename" if officer else "none"
-        else:
-            source = "assignment" if officer else "none"
-        new_id = officer.id if officer else None
-        if new_id != rec.officer_id:
-            if rec.officer_id:
-                before.add(rec.officer_id)
-            rec.officer_id, rec.officer_source = new_id, source
-            rec.unit_id = officer.unit_id if officer else rec.unit_id
+        previous = attribute(session, rec)
+        if previous != rec.officer_id:
+            if previous:
+                before.add(previous)
             changed.append(rec.id)
     session.flush()
     return changed, before

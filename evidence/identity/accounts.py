@@ -3,10 +3,11 @@ Every change is audited; disabling and resetting end the account's existing logi
 
 from __future__ import annotations
 
-from evidence import audit, login_throttle, passwords
+from evidence.audit import service as audit
 from evidence.errors import Invalid, NotFound
-from evidence.models import User
-from evidence.security import hash_password
+from evidence.identity import login_throttle, passwords
+from evidence.identity.models import User
+from evidence.identity.security import hash_password
 
 
 def _user(session, user_id: int) -> User:

@@ -12,10 +12,10 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.errors import Conflict, NotFound
-from evidence.models import ProcessingState, Recording, RecordingStatus
+from evidence.recordings.models import ProcessingState, Recording, RecordingStatus
 from evidence.timeutil import utcnow
 
 P = ProcessingState

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from evidence.common_passwords import COMMON_PASSWORDS
 from evidence.errors import Invalid
+from evidence.identity.common_passwords import COMMON_PASSWORDS
 
 MIN_LENGTH = 8
 _TRAILING = re.compile(r"[\d\W_]+$")

@@ -18,10 +18,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evidence import audit
+from evidence.actors import system_actor
+from evidence.audit import service as audit
 from evidence.config import get_settings
 from evidence.errors import NotFound
-from evidence.models import LoginThrottle
+from evidence.identity.models import LoginThrottle
 from evidence.timeutil import utcnow
 
 ACCOUNT, ADDRESS = "account", "address"
@@ -106,7 +107,7 @@ def failed(session: Session, police_id: str, ip: str | None, user_id: int | None
         if row.failures >= lock:
             row.locked_until = now + timedelta(minutes=s.login_lock_minutes)
             row.next_attempt_at = row.locked_until
-            actor = audit.Actor("system", None, "login throttle", ip)
+            actor = system_actor("login throttle", ip)
             audit.record(session, actor, "auth.lock", "user" if scope == ACCOUNT else "address",
                          user_id if scope == ACCOUNT else None, scope=scope, key=key, failures=row.failures,
                          until=row.locked_until.isoformat())

@@ -1,0 +1,1 @@
+"""Audit: the hash-chained log, its signed checkpoints, audit reports and the signing keys."""

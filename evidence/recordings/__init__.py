@@ -1,0 +1,1 @@
+"""Recordings: the catalog of originals, who may see them, their processing state and camera clocks."""
