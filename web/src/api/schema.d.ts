@@ -638,6 +638,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/my/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My ledger events with their coverage, missing and partial first, newest first within each (who: officer, case_handler, supervisor — own events only) */
+        get: operations["my_events_api_v1_my_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recordings": {
         parameters: {
             query?: never;
@@ -1719,6 +1736,88 @@ export interface components {
              * @description what is wrong and what to do
              */
             detail: string;
+        };
+        /** MyEventOut */
+        MyEventOut: {
+            /** Case No */
+            case_no: string | null;
+            /** Covered Seconds */
+            covered_seconds: number;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Event Id
+             * @description the ledger's event number
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Id */
+            id: number;
+            /** Late Upload */
+            late_upload: boolean;
+            /** Location */
+            location: string | null;
+            /** My Covered Seconds */
+            my_covered_seconds: number | null;
+            /**
+             * My Recording Ids
+             * @description the caller's own recordings that cover the event
+             */
+            my_recording_ids: number[] | null;
+            /**
+             * My Status
+             * @description the caller's own share of the event (None: not computed yet)
+             */
+            my_status: ("covered" | "partial" | "missing" | "pending") | null;
+            /**
+             * Police Ids
+             * @description the officers as the ledger named them, ';'-joined
+             */
+            police_ids: string;
+            /**
+             * Recording Ids
+             * @description recordings that cover the event
+             */
+            recording_ids: number[];
+            /** Roadside */
+            roadside: boolean;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @description the event's coverage, all its officers together
+             * @enum {string}
+             */
+            status: "covered" | "partial" | "missing" | "pending";
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Window Seconds */
+            window_seconds: number;
+            /**
+             * Window Start
+             * Format: date-time
+             * @description start of the span that should be recorded
+             */
+            window_start: string;
+        };
+        /** MyEventsOut */
+        MyEventsOut: {
+            /**
+             * Counts
+             * @description all the caller's events per status (the caller's own share)
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Items */
+            items: components["schemas"]["MyEventOut"][];
         };
         /** OfficerCoverageOut */
         OfficerCoverageOut: {
@@ -3930,6 +4029,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoginLockOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    my_events_api_v1_my_events_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyEventsOut"];
                 };
             };
             /** @description Validation Error */
