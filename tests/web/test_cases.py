@@ -68,6 +68,17 @@ def test_a_case_handler_builds_a_case_from_the_ledger_and_exports_it(pages, web_
     assert "李娜 · 020304" in attached, "who attached each clip is shown"
     assert all(c["original_filename"] in attached for c in clips)
 
+    marked = page.get_by_test_id("clip").filter(has_text=clips[1]["original_filename"])
+    marked.get_by_test_id("edit-clip").click()
+    page.locator("[data-test=mark-in] input").fill("0.5")
+    page.locator("[data-test=mark-in] input").press("Tab")
+    page.locator("[data-test=mark-out] input").fill("2.5")
+    page.locator("[data-test=mark-out] input").press("Tab")
+    page.get_by_test_id("clip-note").fill("驾驶人下车")
+    page.get_by_test_id("clip-save").click()
+    marked.filter(has_text="驾驶人下车").wait_for()
+    assert "00:00.50 → 00:02.50" in marked.get_by_test_id("marks").inner_text()
+
     page.get_by_test_id("stage-to-investigation").click()
     page.get_by_test_id("stage-note").fill("现场视频已调取")
     page.get_by_test_id("stage-confirm").click()
@@ -75,8 +86,12 @@ def test_a_case_handler_builds_a_case_from_the_ledger_and_exports_it(pages, web_
     history = page.get_by_test_id("stage-history").inner_text()
     assert "受案 → 调查" in history and "现场视频已调取" in history and "李娜" in history
 
-    with page.expect_download() as info:
-        page.get_by_test_id("export").click()
+    try:
+        with page.expect_download(timeout=180_000) as info:
+            page.get_by_test_id("export").click()
+    except Exception:
+        pages.shot(page, "DEBUG-export")
+        raise AssertionError(page.get_by_test_id("export-card").inner_text() + str(pages.problems))
     download = info.value
     package = tmp_path / download.suggested_filename
     download.save_as(package)
@@ -100,11 +115,12 @@ def test_a_case_handler_builds_a_case_from_the_ledger_and_exports_it(pages, web_
         zf.extractall(folder)
         listed = [n for n in zf.namelist() if n not in ("manifest.json", "manifest.sig", "public_key.pem",
                                                         "verify.py", "README.txt")]
-    _viewer_checks_the_folder(pages, folder, case_no, listed, fingerprint)
+    _viewer_checks_the_folder(pages, folder, case_no, listed, fingerprint, clips[1]["id"])
     assert pages.problems == []
 
 
-def _viewer_checks_the_folder(pages, folder: Path, case_no: str, listed: list[str], fingerprint: str) -> None:
+def _viewer_checks_the_folder(pages, folder: Path, case_no: str, listed: list[str], fingerprint: str,
+                              marked_id: int) -> None:
     context = pages.browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="UTC")
     pages.contexts.append(context)
     context.set_offline(True)
@@ -123,12 +139,15 @@ def _viewer_checks_the_folder(pages, folder: Path, case_no: str, listed: list[st
     rows = page.get_by_test_id("file-row")
     states = {rows.nth(i).get_attribute("data-path"): rows.nth(i).get_attribute("data-state") for i in range(rows.count())}
     assert states == {name: "verified" for name in listed}, states
+    clip_card = page.locator(f"[data-test=clip][data-recording='{marked_id}']")
+    assert "0.50" in clip_card.get_by_test_id("marks").inner_text() and "驾驶人下车" in clip_card.inner_text()
     page.get_by_test_id("pin").fill(fingerprint)
     assert page.get_by_test_id("pin-result").get_attribute("data-state") == "match"
-    page.get_by_test_id("play").first.click()
+    clip_card.get_by_test_id("play-clip").click()
     media = page.get_by_test_id("player-media")
     media.wait_for()
     poll("the verified clip playing in the viewer", lambda: media.evaluate("m => m.readyState >= 2 && !m.error"), 30)
+    assert media.evaluate("m => m.currentTime") >= 0.5, "a clip plays from its in-mark"
     pages.shot(page, "viewer-verified-desktop-zh")
     page.get_by_test_id("language").click()
     assert "Verified" in summary.inner_text()
