@@ -9,6 +9,7 @@ again: a host still configured with one gets a clear refusal instead of a packag
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import datetime
 from pathlib import Path
 
@@ -51,12 +52,32 @@ def _write_secret(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _create_secret(path: Path, data: bytes) -> None:
+    """Write the first key, unless another request or process got there first: two requests that
+    both find no key (an export and GET /signing-key at once) must end with one key, not a failed
+    rename or two keys. Each writes its own temporary file; a hard link claims the name once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(6)}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # the other writer's key stands
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def load_private() -> Ed25519PrivateKey:
     pem = get_settings().signing_key
     if not pem:
         path = key_file()
         if not path.exists():
-            _write_secret(path, _private_pem(Ed25519PrivateKey.generate()))
+            _create_secret(path, _private_pem(Ed25519PrivateKey.generate()))
         pem = path.read_text()
     return serialization.load_pem_private_key(pem.encode(), password=None)
 

@@ -110,6 +110,17 @@ def test_a_case_handler_builds_a_case_from_the_ledger_and_exports_it(pages, web_
     verified = verify_offline(package, tmp_path, "--fingerprint", fingerprint)
     assert verified.returncode == 0 and verified.stdout.startswith("TRUSTED"), verified.stdout + verified.stderr
 
+    # Detaching stamps the clip: it stays on the page, struck through, with who and when.
+    first = page.get_by_test_id("clip").filter(has_text=clips[0]["original_filename"])
+    first.get_by_test_id("detach").click()
+    page.locator(".el-message-box").get_by_role("button", name="移除").click()
+    detached = page.locator("[data-test=clip][data-detached=yes]")
+    detached.wait_for()
+    assert clips[0]["original_filename"] in detached.inner_text() and "李娜 · 020304 于" in detached.inner_text()
+    assert "line-through" in detached.locator(".file").evaluate("e => getComputedStyle(e).textDecorationLine")
+    assert page.get_by_test_id("clip").count() == 2
+    pages.shot(page, "case-detached-desktop-zh")
+
     folder = tmp_path / "unzipped" / f"case-{case_no}"
     with zipfile.ZipFile(package) as zf:
         zf.extractall(folder)
