@@ -208,6 +208,8 @@ def test_the_case_pages_read_well_in_both_languages_on_desktop_and_phone(pages, 
     page.wait_for_selector("[data-test=case-link]")
     pages.shot(page, f"cases-list-{name}")
     page.get_by_test_id("new-case").click()
+    page.get_by_test_id("manual-case-no").wait_for()
+    page.wait_for_timeout(400)  # the dialog's fade-in, for the screenshot
     pages.shot(page, f"cases-new-{name}")
     page.keyboard.press("Escape")
     page.goto(f"/cases/{cases[0]['id']}")
