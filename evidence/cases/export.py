@@ -28,6 +28,7 @@ from evidence.audit.models import AuditEntry
 from evidence.cases import service as cases
 from evidence.cases.access import require_work
 from evidence.cases.models import STAGE_NAMES, Case, Export
+from evidence.config import get_settings
 from evidence.errors import Conflict, Forbidden
 from evidence.identity.models import Role, User
 from evidence.recordings.models import Recording, RecordingStatus
@@ -35,6 +36,7 @@ from evidence.timeutil import utcnow
 from storage.s3 import ObjectStore, _read_ahead
 
 FORMAT = "bodycam-evidence-export/1"
+VIEWER = Path(__file__).with_name("viewer.html")  # package data: shipped in the wheel beside this module
 EXPORT_ROLES = {Role.case_handler.value, Role.supervisor.value, Role.admin.value}
 
 
@@ -123,9 +125,14 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
             zf.writestr("audit.jsonl", audit_bytes)
             files.append({"path": "audit.jsonl", "sha256": hashlib.sha256(audit_bytes).hexdigest(),
                           "size": len(audit_bytes), "kind": "audit"})
+            viewer = VIEWER.read_bytes()  # opens the unzipped folder in a browser, checks it, plays it
+            zf.writestr("viewer.html", viewer)
+            files.append({"path": "viewer.html", "sha256": hashlib.sha256(viewer).hexdigest(), "size": len(viewer),
+                          "kind": "viewer"})
             checkpoint = at_head and audit_anchor.write(store, at_head, key, key_id, "export")
             manifest = {
                 "format": FORMAT, "generated_at": utcnow().isoformat(), "generated_by": user.police_id,
+                "timezone": get_settings().timezone,  # the unit's zone, in which viewer.html shows times
                 "case": case_info, "recordings": recordings, "files": files, "audit_entries": len(entries),
                 "audit_checkpoint": checkpoint and {k: checkpoint[k] for k in ("entry_id", "entry_hash", "entry_at",
                                                                                "signed_at", "object_key")},
@@ -201,6 +208,9 @@ public_key.pem  the public key that signed manifest.json: trust it only if its f
                 service's (published at /api/v1/signing-key, printed by `evidence signing-key show`)
 originals/      the original files, byte for byte as the cameras wrote them
 audit.jsonl     the audit-log entries of these recordings and this case (hash-chained)
+viewer.html     open it in a browser (no network needed), choose this unzipped folder: it checks the
+                signature and every file's SHA-256, shows the case and its clips, and plays each
+                file only once its hash matched
 verify.py       the verifier: python3 verify.py THIS.zip --fingerprint FP   (needs: pip install cryptography)
                 or --public-key keys.json (the key list from /api/v1/signing-key, retired keys included);
                 without a pinned key it reports the signature valid but the package UNPINNED (exit code 3)

@@ -158,6 +158,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/case-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cases one may read, by stage, with the count in each stage (who: any user; officers see only cases they handle) */
+        get: operations["case_list_api_v1_case_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cases": {
         parameters: {
             query?: never;
@@ -307,6 +324,23 @@ export interface paths {
         put?: never;
         /** Accept or reject a suggested recording (who: its handlers, unit supervisors, admin) */
         post: operations["suggestion_api_v1_cases__case_id__suggestions__recording_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{case_id}/workspace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A case as its workspace shows it: stage history, handlers, clips, suggestions, what the caller may do (who: readers of the case) */
+        get: operations["case_workspace_api_v1_cases__case_id__workspace_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1289,6 +1323,27 @@ export interface components {
             /** Unit Code */
             unit_code?: string | null;
         };
+        /** CaseListOut */
+        CaseListOut: {
+            /**
+             * Counts
+             * @description cases the caller may read, per stage (every stage listed)
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /** Items */
+            items: components["schemas"]["CaseRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description cases in the chosen stage (all stages when none is chosen)
+             */
+            total: number;
+        };
         /** CaseOut */
         CaseOut: {
             /** Case No */
@@ -1327,6 +1382,35 @@ export interface components {
             /** Unit Id */
             unit_id: number | null;
         };
+        /** CaseRow */
+        CaseRow: {
+            /** Case No */
+            case_no: string;
+            /** Case Type */
+            case_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Id */
+            id: number;
+            /** Legal Hold */
+            legal_hold: boolean;
+            /**
+             * Recordings
+             * @description recordings attached now (detached ones not counted)
+             */
+            recordings: number;
+            /** Stage */
+            stage: string;
+            /** Title */
+            title: string;
+            /** Unit Name */
+            unit_name: string | null;
+        };
         /** ChainOut */
         ChainOut: {
             /** Anchored Entry */
@@ -1346,6 +1430,46 @@ export interface components {
             reason: string | null;
             /** Unanchored Entries */
             unanchored_entries?: number | null;
+        };
+        /** ClipOut */
+        ClipOut: {
+            /**
+             * Attached At
+             * Format: date-time
+             */
+            attached_at: string;
+            /** Attached By */
+            attached_by: string | null;
+            /** Attached By Name */
+            attached_by_name: string | null;
+            /** Attachment Id */
+            attachment_id: number;
+            /**
+             * Detached At
+             * @description set when detached: the attachment stays, stamped
+             */
+            detached_at: string | null;
+            /** Detached By */
+            detached_by: string | null;
+            /** Detached By Name */
+            detached_by_name: string | null;
+            /** Mark In */
+            mark_in: number | null;
+            /**
+             * Mark In Frame
+             * @description the frame the in-mark falls on (0-based), when the frame rate is known
+             */
+            mark_in_frame: number | null;
+            /** Mark Out */
+            mark_out: number | null;
+            /** Mark Out Frame */
+            mark_out_frame: number | null;
+            /** Note */
+            note: string | null;
+            /** @description empty when the recording is outside the reader's reach */
+            recording: components["schemas"]["RecordingBrief"] | null;
+            /** Recording Id */
+            recording_id: number;
         };
         /**
          * ClockOffsetIn
@@ -1437,6 +1561,18 @@ export interface components {
             expires_in: number;
             /** Url */
             url: string;
+        };
+        /** EventBrief */
+        EventBrief: {
+            /** Event Id */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
         };
         /** EventList */
         EventList: {
@@ -1878,6 +2014,13 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** Person */
+        Person: {
+            /** Name */
+            name: string;
+            /** Police Id */
+            police_id: string;
+        };
         /** PlaybackOut */
         PlaybackOut: {
             /** Expires In */
@@ -1898,6 +2041,35 @@ export interface components {
             strip_frames: number | null;
             /** Strip Url */
             strip_url: string | null;
+        };
+        /** RecordingBrief */
+        RecordingBrief: {
+            /** Device Serial */
+            device_serial: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Frame Rate */
+            frame_rate: number | null;
+            /** Id */
+            id: number;
+            /** Legal Hold */
+            legal_hold: boolean;
+            /** Media Kind */
+            media_kind: string;
+            /** Officer Name */
+            officer_name: string | null;
+            /** Officer Police Id */
+            officer_police_id: string | null;
+            /** Original Filename */
+            original_filename: string;
+            /** Processing State */
+            processing_state: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Started At */
+            started_at: string | null;
         };
         /** RecordingHoldOut */
         RecordingHoldOut: {
@@ -2136,6 +2308,24 @@ export interface components {
             /** Stage */
             stage: string;
         };
+        /** StageStep */
+        StageStep: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** By */
+            by: string | null;
+            /** By Name */
+            by_name: string | null;
+            /** From Stage */
+            from_stage: string | null;
+            /** Note */
+            note: string | null;
+            /** To Stage */
+            to_stage: string;
+        };
         /** StationCreated */
         StationCreated: {
             /** Agent Version */
@@ -2312,16 +2502,6 @@ export interface components {
              * Format: date
              */
             period_start: string;
-        };
-        /** SuggestionOut */
-        SuggestionOut: {
-            /** Accepted */
-            accepted: boolean;
-            /**
-             * Attachment Id
-             * @description the new attachment when accepted
-             */
-            attachment_id: number | null;
         };
         /** SummaryOut */
         SummaryOut: {
@@ -2600,6 +2780,84 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WorkspaceOut */
+        WorkspaceOut: {
+            /** Case No */
+            case_no: string;
+            /** Case Type */
+            case_type: string;
+            /**
+             * Clips
+             * @description every attachment, detached ones included (stamped)
+             */
+            clips: components["schemas"]["ClipOut"][];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Created By Name */
+            created_by_name: string | null;
+            /**
+             * Export Expected Bytes
+             * @description about how many bytes GET /cases/{id}/export will send (for a progress bar); empty when nothing is attached
+             */
+            export_expected_bytes: number | null;
+            /** Handlers */
+            handlers: components["schemas"]["Person"][];
+            /** Hold Reason */
+            hold_reason: string | null;
+            /** Id */
+            id: number;
+            /** Legal Hold */
+            legal_hold: boolean;
+            /** May Export */
+            may_export: boolean;
+            /** May Hold */
+            may_hold: boolean;
+            /** May Work */
+            may_work: boolean;
+            /**
+             * Next Stages
+             * @description stages the caller may move the case to now
+             */
+            next_stages: string[];
+            /** Stage */
+            stage: string;
+            /** Stage History */
+            stage_history: components["schemas"]["StageStep"][];
+            /** Suggestions */
+            suggestions: components["schemas"]["api__routes__case_workspace__SuggestionOut"][];
+            /** Title */
+            title: string;
+            /** Unit Id */
+            unit_id: number | null;
+            /** Unit Name */
+            unit_name: string | null;
+        };
+        /** SuggestionOut */
+        api__routes__case_workspace__SuggestionOut: {
+            /**
+             * Events
+             * @description the case's ledger events the recording is linked to
+             */
+            events: components["schemas"]["EventBrief"][];
+            recording: components["schemas"]["RecordingBrief"] | null;
+            /** Recording Id */
+            recording_id: number;
+        };
+        /** SuggestionOut */
+        evidence__cases__schemas__SuggestionOut: {
+            /** Accepted */
+            accepted: boolean;
+            /**
+             * Attachment Id
+             * @description the new attachment when accepted
+             */
+            attachment_id: number | null;
         };
     };
     responses: never;
@@ -2920,6 +3178,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    case_list_api_v1_case_list_get: {
+        parameters: {
+            query?: {
+                /** @description one of the stages; all when empty */
+                stage?: string | null;
+                /** @description part of the case number or title */
+                q?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseListOut"];
                 };
             };
             /** @description Validation Error */
@@ -3287,7 +3581,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SuggestionOut"];
+                    "application/json": components["schemas"]["evidence__cases__schemas__SuggestionOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    case_workspace_api_v1_cases__case_id__workspace_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceOut"];
                 };
             };
             /** @description Validation Error */
