@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 
 from evidence.audit import signing
+from evidence.config import get_settings
 
 
 def test_requests_that_all_find_no_key_end_with_one_key(tmp_path, monkeypatch):
-    path = tmp_path / "secrets" / "signing_key.pem"
-    monkeypatch.setattr(signing, "key_file", lambda: path)
-    monkeypatch.setattr(signing, "get_settings", lambda: type("S", (), {"signing_key": None})())
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("EVIDENCE_SIGNING_KEY", raising=False)
+    get_settings.cache_clear()
+    path = signing.key_file()
+    assert path == tmp_path / "secrets" / "signing_key.pem"
     start, got, errors = threading.Barrier(8), [], []
 
     def first_use():
@@ -28,3 +31,4 @@ def test_requests_that_all_find_no_key_end_with_one_key(tmp_path, monkeypatch):
     assert errors == [] and len(set(got)) == 1, (errors, got)
     assert sorted(p.name for p in path.parent.iterdir()) == ["signing_key.pem"], "no temporary file is left"
     assert path.stat().st_mode & 0o777 == 0o600
+    get_settings.cache_clear()
