@@ -55,12 +55,16 @@ class AttachIn(BaseModel):
     recording_id: Id
     mark_in: float | None = None
     mark_out: float | None = None
+    mark_in_frame: int | None = Field(None, ge=0, description="Frame shown at mark_in; computed from the frame rate when absent")
+    mark_out_frame: int | None = Field(None, ge=0, description="Frame shown at mark_out; computed when absent")
     note: str | None = Field(None, max_length=2000)
 
 
 class MarksIn(BaseModel):
     mark_in: float | None = None
     mark_out: float | None = None
+    mark_in_frame: int | None = Field(None, ge=0)
+    mark_out_frame: int | None = Field(None, ge=0)
     note: str | None = Field(None, max_length=2000)
 
 
@@ -98,7 +102,8 @@ def _case_out(db, case: Case, user: User) -> dict:
         "unit_id": case.unit_id, "stage": case.stage, "legal_hold": case.legal_hold, "hold_reason": case.hold_reason,
         "created_at": case.created_at, "created_by": case.created_by,
         "recordings": [{"attachment_id": a.id, "recording_id": a.recording_id, "mark_in": a.mark_in,
-                        "mark_out": a.mark_out, "note": a.note, "attached_by": a.attached_by,
+                        "mark_out": a.mark_out, "mark_in_frame": a.mark_in_frame, "mark_out_frame": a.mark_out_frame,
+                        "note": a.note, "attached_by": a.attached_by,
                         "attached_at": a.attached_at, "detached_at": a.detached_at, "detached_by": a.detached_by}
                        for a in cases.attachments(db, case, include_detached=True)],
         "stage_history": [{"from": c.from_stage, "to": c.to_stage, "at": c.at, "by": c.by, "note": c.note}
@@ -163,18 +168,25 @@ def change_stage(case_id: Id, body: StageIn, db: DB, user: AnyUser, ip: IP):
              summary="Attach a recording, with optional in/out marks and a note (who: its handlers, unit supervisors, admin)")
 def attach(case_id: Id, body: AttachIn, db: DB, store: Store, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
-    row = cases.attach(db, store, user, case, body.recording_id, body.mark_in, body.mark_out, body.note, ip)
+    row = cases.attach(db, store, user, case, body.recording_id, body.mark_in, body.mark_out, body.note, ip,
+                       body.mark_in_frame, body.mark_out_frame)
     db.commit()
-    return {"attachment_id": row.id}
+    return {"attachment_id": row.id, **_marks_out(row)}
 
 
 @router.patch("/cases/{case_id}/recordings/{attachment_id}",
               summary="Change an attachment's marks and note (who: its handlers, unit supervisors, admin)")
 def marks(case_id: Id, attachment_id: Id, body: MarksIn, db: DB, user: AnyUser, ip: IP):
     case = _readable_case(db, user, case_id)
-    cases.update_marks(db, user, case, attachment_id, body.mark_in, body.mark_out, body.note, ip)
+    row = cases.update_marks(db, user, case, attachment_id, body.mark_in, body.mark_out, body.note, ip,
+                             body.mark_in_frame, body.mark_out_frame)
     db.commit()
-    return {"attachment_id": attachment_id}
+    return {"attachment_id": attachment_id, **_marks_out(row)}
+
+
+def _marks_out(row) -> dict:
+    return {"mark_in": row.mark_in, "mark_out": row.mark_out, "mark_in_frame": row.mark_in_frame,
+            "mark_out_frame": row.mark_out_frame, "note": row.note}
 
 
 @router.delete("/cases/{case_id}/recordings/{attachment_id}",
