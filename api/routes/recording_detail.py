@@ -5,7 +5,8 @@ supervisors, auditors and admins.
 Integrity (original SHA-256 and size, verification, pinned S3 version, last fixity check, how the
 proxy was derived), the officer and how the recording was attributed, the linked ledger events
 (those the caller may see) with their coverage, and the cases the caller may read it is on.
-Every read is audited as a recording read.
+The recording itself is included (as GET /recordings/{id} answers it), so the player needs
+only this and the playback hand-out. Every read is audited as a recording read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store
+from api.schemas import RecordingOut
 from api.types import Id
 from evidence import audit
 from evidence.actors import user_actor
@@ -95,6 +97,7 @@ class TrailEntryOut(BaseModel):
 
 class RecordingDetailOut(BaseModel):
     recording_id: int
+    recording: RecordingOut  # as GET /recordings/{id} gives it: one call (and one audit write) fewer
     officer: PersonOut | None
     officer_source: str  # assignment, filename, device_info, none
     unit: UnitOut | None
@@ -114,7 +117,7 @@ def detail(recording_id: Id, db: DB, store: Store, user: AnyUser, ip: IP) -> Rec
     officer = db.get(User, rec.officer_id) if rec.officer_id else None
     unit = db.get(Unit, rec.unit_id) if rec.unit_id else None
     out = RecordingDetailOut(
-        recording_id=rec.id, officer=PersonOut(police_id=officer.police_id, name=officer.name) if officer else None,
+        recording_id=rec.id, recording=RecordingOut.model_validate(rec), officer=PersonOut(police_id=officer.police_id, name=officer.name) if officer else None,
         officer_source=rec.officer_source, unit=UnitOut(code=unit.code, name=unit.name) if unit else None,
         integrity=_integrity(store, rec), may_view=user.role in DOWNLOAD_ROLES,
         may_download=user.role in DOWNLOAD_ROLES and rec.status == "verified" and rec.deleted_at is None,

@@ -1446,6 +1446,7 @@ export interface components {
             officer: components["schemas"]["PersonOut"] | null;
             /** Officer Source */
             officer_source: string;
+            recording: components["schemas"]["RecordingOut"];
             /** Recording Id */
             recording_id: number;
             /** Trail */
