@@ -162,3 +162,17 @@ def test_the_player_page_in_both_languages_on_desktop_and_phone(pages, web_world
     name = f"player-{'desktop' if viewport is DESKTOP else 'phone'}-{language}"
     pages.shot(page, name)
     assert pages.problems == []
+
+
+def test_an_auditor_reads_the_record_and_its_trail_but_is_told_plainly_it_may_not_watch(pages, web_world):
+    clip = _rec(web_world, "010203", "_0001.mp4")
+    r = web_world.http.post(f"/api/v1/recordings/{clip['id']}/playback", headers=web_world.headers("020304"))
+    assert r.status_code == 200, r.text  # the case handler watched it
+    page = pages.open("040506", path=f"/recordings/{clip['id']}")
+    page.get_by_test_id("unplayable").wait_for()
+    assert "您的角色不能观看视音频" in page.get_by_test_id("unplayable").inner_text()
+    assert page.get_by_test_id("video").count() == 0 and page.get_by_test_id("download").count() == 0
+    assert page.get_by_test_id("sha256").inner_text() == clip["sha256"]
+    assert "020304" in page.get_by_test_id("trail").inner_text(), "the trail shows who watched it"
+    pages.shot(page, "player-auditor-desktop-zh")
+    assert pages.problems == []
