@@ -23,7 +23,7 @@ from evidence.cases import access, export, retention
 from evidence.cases import service as cases
 from evidence.cases.models import AccessRequest, Case, CaseStageChange, RetentionRun
 from evidence.cases.schemas import (AccessIn, AccessRequestOut, AccessRequestsOut, AttachIn, AttachmentOut,
-                                    AttachmentRef, CaseBrief, CaseHoldOut, CaseIn, CaseOut, DecisionIn, DetachedOut,
+                                    CaseBrief, MarksOut, CaseHoldOut, CaseIn, CaseOut, DecisionIn, DetachedOut,
                                     FlagsIn, FlagsOut, FromLedgerIn, GrantIn, HoldIn, MarksIn, RecordingHoldOut,
                                     RetentionRunOut, SigningKeysOut, StageChangeOut, StageIn, SuggestionOut, SweepIn,
                                     SweepReport)
@@ -49,7 +49,8 @@ def _case_out(db, case: Case, user: User) -> CaseOut:
         stage=case.stage, legal_hold=case.legal_hold, hold_reason=case.hold_reason, created_at=case.created_at,
         created_by=case.created_by,
         recordings=[AttachmentOut(attachment_id=a.id, recording_id=a.recording_id, mark_in=a.mark_in,
-                                  mark_out=a.mark_out, note=a.note, attached_by=a.attached_by,
+                                  mark_out=a.mark_out, mark_in_frame=a.mark_in_frame,
+                                  mark_out_frame=a.mark_out_frame, note=a.note, attached_by=a.attached_by,
                                   attached_at=a.attached_at, detached_at=a.detached_at, detached_by=a.detached_by)
                     for a in cases.attachments(db, case, include_detached=True)],
         stage_history=[StageChangeOut(from_=c.from_stage, to=c.to_stage, at=c.at, by=c.by, note=c.note)
@@ -112,20 +113,27 @@ def change_stage(case: CurrentCase, body: StageIn, db: DB, user: AnyUser, ip: IP
     return _case_out(db, case, user)
 
 
-@router.post("/cases/{case_id}/recordings", status_code=201, response_model=AttachmentRef,
+@router.post("/cases/{case_id}/recordings", status_code=201, response_model=MarksOut,
              summary="Attach a recording, with optional in/out marks and a note (who: its handlers, unit supervisors, admin)")
-def attach(case: CurrentCase, body: AttachIn, db: DB, store: Store, user: AnyUser, ip: IP) -> AttachmentRef:
-    row = cases.attach(db, store, user, case, body.recording_id, body.mark_in, body.mark_out, body.note, ip)
+def attach(case: CurrentCase, body: AttachIn, db: DB, store: Store, user: AnyUser, ip: IP) -> MarksOut:
+    row = cases.attach(db, store, user, case, body.recording_id, body.mark_in, body.mark_out, body.note, ip,
+                       body.mark_in_frame, body.mark_out_frame)
     db.commit()
-    return AttachmentRef(attachment_id=row.id)
+    return _marks_out(row)
 
 
-@router.patch("/cases/{case_id}/recordings/{attachment_id}", response_model=AttachmentRef,
+@router.patch("/cases/{case_id}/recordings/{attachment_id}", response_model=MarksOut,
               summary="Change an attachment's marks and note (who: its handlers, unit supervisors, admin)")
-def marks(case: CurrentCase, attachment_id: Id, body: MarksIn, db: DB, user: AnyUser, ip: IP) -> AttachmentRef:
-    cases.update_marks(db, user, case, attachment_id, body.mark_in, body.mark_out, body.note, ip)
+def marks(case: CurrentCase, attachment_id: Id, body: MarksIn, db: DB, user: AnyUser, ip: IP) -> MarksOut:
+    row = cases.update_marks(db, user, case, attachment_id, body.mark_in, body.mark_out, body.note, ip,
+                             body.mark_in_frame, body.mark_out_frame)
     db.commit()
-    return AttachmentRef(attachment_id=attachment_id)
+    return _marks_out(row)
+
+
+def _marks_out(row) -> MarksOut:
+    return MarksOut(attachment_id=row.id, mark_in=row.mark_in, mark_out=row.mark_out, mark_in_frame=row.mark_in_frame,
+                    mark_out_frame=row.mark_out_frame, note=row.note)
 
 
 @router.delete("/cases/{case_id}/recordings/{attachment_id}", response_model=DetachedOut,

@@ -93,7 +93,8 @@ def write_export(session: Session, store: ObjectStore, user: User, case: Case, o
                            "started_at_device": _iso(rec.started_at_device), "ended_at": _iso(rec.ended_at),
                            "time_source": rec.time_source, "duration_seconds": rec.duration_seconds,
                            "verified_at": _iso(rec.verified_at), "retention_class": rec.retention_class,
-                           "mark_in": a.mark_in, "mark_out": a.mark_out, "note": a.note,
+                           "mark_in": a.mark_in, "mark_out": a.mark_out, "mark_in_frame": a.mark_in_frame,
+                           "mark_out_frame": a.mark_out_frame, "frame_rate": rec.frame_rate, "note": a.note,
                            "attached_by": a.attached_by, "attached_at": _iso(a.attached_at)})
     ids = [str(r) for r in recs]
     entries = session.scalars(select(AuditEntry).where(or_(

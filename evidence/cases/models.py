@@ -65,6 +65,8 @@ class CaseRecording(Base):
     recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"))
     mark_in: Mapped[float | None] = mapped_column(Float)  # seconds from the recording's start
     mark_out: Mapped[float | None] = mapped_column(Float)
+    mark_in_frame: Mapped[int | None] = mapped_column(Integer)  # the frame each mark falls on
+    mark_out_frame: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attached_by: Mapped[str | None] = mapped_column(String(64))

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from evidence.types import Id, Instant, InstantText
+from evidence.types import INT32_MAX, Id, Instant, InstantText
 
 # -- requests ------------------------------------------------------------------------------------
 
@@ -32,12 +32,17 @@ class AttachIn(BaseModel):
     recording_id: Id
     mark_in: float | None = None
     mark_out: float | None = None
+    mark_in_frame: int | None = Field(None, ge=0, le=INT32_MAX,
+                                      description="Frame shown at mark_in; computed from the frame rate when absent")
+    mark_out_frame: int | None = Field(None, ge=0, le=INT32_MAX, description="Frame shown at mark_out; computed when absent")
     note: str | None = Field(None, max_length=2000)
 
 
 class MarksIn(BaseModel):
     mark_in: float | None = None
     mark_out: float | None = None
+    mark_in_frame: int | None = Field(None, ge=0, le=INT32_MAX)
+    mark_out_frame: int | None = Field(None, ge=0, le=INT32_MAX)
     note: str | None = Field(None, max_length=2000)
 
 
@@ -77,6 +82,8 @@ class AttachmentOut(BaseModel):
     recording_id: int
     mark_in: float | None = Field(description="seconds from the recording's start")
     mark_out: float | None
+    mark_in_frame: int | None = Field(None, description="the frame shown at mark_in (from the frame rate)")
+    mark_out_frame: int | None = None
     note: str | None
     attached_by: str | None
     attached_at: Instant
@@ -115,6 +122,14 @@ class CaseOut(CaseBrief):
 
 class AttachmentRef(BaseModel):
     attachment_id: int
+
+
+class MarksOut(AttachmentRef):
+    mark_in: float | None
+    mark_out: float | None
+    mark_in_frame: int | None
+    mark_out_frame: int | None
+    note: str | None
 
 
 class DetachedOut(BaseModel):

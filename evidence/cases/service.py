@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from evidence.actors import user_actor
 from evidence.audit import service as audit
-from evidence.cases import retention
+from evidence.cases import marks, retention
 from evidence.cases.access import in_unit_reach, require_work
 from evidence.cases.models import (CASE_TYPES, NEXT_STAGES, STAGES, Case, CaseHandler, CaseRecording,
                                    CaseStageChange, SuggestionDecision)
@@ -107,7 +107,8 @@ def change_stage(session: Session, user: User, case: Case, to_stage: str, note: 
 
 
 def attach(session: Session, store: ObjectStore, user: User, case: Case, recording_id: int,
-           mark_in: float | None, mark_out: float | None, note: str | None, ip=None) -> CaseRecording:
+           mark_in: float | None, mark_out: float | None, note: str | None, ip=None,
+           mark_in_frame: int | None = None, mark_out_frame: int | None = None) -> CaseRecording:
     require_work(session, user, case)
     rec = get_visible(session, user, recording_id)
     if rec.deleted_at is not None:
@@ -116,18 +117,19 @@ def attach(session: Session, store: ObjectStore, user: User, case: Case, recordi
         raise Conflict(f"recording {rec.id} is {rec.status}: only verified recordings can be attached; "
                        "wait until the server has verified it")
     _check_marks(rec, mark_in, mark_out)
+    in_frame, out_frame = _frames(rec, mark_in, mark_out, mark_in_frame, mark_out_frame)
     active = session.scalar(select(CaseRecording).where(CaseRecording.case_id == case.id,
                                                         CaseRecording.recording_id == rec.id,
                                                         CaseRecording.detached_at.is_(None)))
     if active:
         raise Conflict(f"recording {rec.id} is already attached to case {case.case_no}")
     row = CaseRecording(case_id=case.id, recording_id=rec.id, mark_in=mark_in, mark_out=mark_out, note=note,
-                        attached_by=user.police_id)
+                        mark_in_frame=in_frame, mark_out_frame=out_frame, attached_by=user.police_id)
     session.add(row)
     session.flush()
     actor = user_actor(user, ip)
     audit.record(session, actor, "case.attach", "recording", rec.id, case=case.case_no, mark_in=mark_in,
-                 mark_out=mark_out, note=note)
+                 mark_out=mark_out, mark_in_frame=in_frame, mark_out_frame=out_frame, note=note)
     retention.apply(session, store, rec, actor)  # evidence in a case: kept permanently
     return row
 
@@ -141,13 +143,22 @@ def _check_marks(rec: Recording, mark_in: float | None, mark_out: float | None) 
         raise Invalid(f"mark_out {mark_out} is past the recording's end ({rec.duration_seconds:.1f} s)")
 
 
-def update_marks(session: Session, user: User, case: Case, attachment_id: int, mark_in, mark_out, note, ip=None):
+def _frames(rec: Recording, mark_in, mark_out, in_frame, out_frame) -> tuple[int | None, int | None]:
+    return (marks.resolve(mark_in, in_frame, rec.frame_rate, "mark_in"),
+            marks.resolve(mark_out, out_frame, rec.frame_rate, "mark_out"))
+
+
+def update_marks(session: Session, user: User, case: Case, attachment_id: int, mark_in, mark_out, note, ip=None,
+                 mark_in_frame: int | None = None, mark_out_frame: int | None = None):
     require_work(session, user, case)
     row = _attachment(session, case, attachment_id)
-    _check_marks(session.get(Recording, row.recording_id), mark_in, mark_out)
+    rec = session.get(Recording, row.recording_id)
+    _check_marks(rec, mark_in, mark_out)
+    in_frame, out_frame = _frames(rec, mark_in, mark_out, mark_in_frame, mark_out_frame)
     row.mark_in, row.mark_out, row.note = mark_in, mark_out, note
+    row.mark_in_frame, row.mark_out_frame = in_frame, out_frame
     audit.record(session, user_actor(user, ip), "case.mark", "recording", row.recording_id, case=case.case_no,
-                 mark_in=mark_in, mark_out=mark_out, note=note)
+                 mark_in=mark_in, mark_out=mark_out, mark_in_frame=in_frame, mark_out_frame=out_frame, note=note)
     return row
 
 

@@ -740,6 +740,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/recordings/{recording_id}/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Integrity, attribution, linked events, cases and audit trail of one recording (who: any user, within reach; the trail: supervisor, auditor, admin) */
+        get: operations["detail_api_v1_recordings__recording_id__detail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/recordings/{recording_id}/download": {
         parameters: {
             query?: never;
@@ -1156,8 +1173,18 @@ export interface components {
         AttachIn: {
             /** Mark In */
             mark_in?: number | null;
+            /**
+             * Mark In Frame
+             * @description Frame shown at mark_in; computed from the frame rate when absent
+             */
+            mark_in_frame?: number | null;
             /** Mark Out */
             mark_out?: number | null;
+            /**
+             * Mark Out Frame
+             * @description Frame shown at mark_out; computed when absent
+             */
+            mark_out_frame?: number | null;
             /** Note */
             note?: string | null;
             /** Recording Id */
@@ -1186,17 +1213,19 @@ export interface components {
              * @description seconds from the recording's start
              */
             mark_in: number | null;
+            /**
+             * Mark In Frame
+             * @description the frame shown at mark_in (from the frame rate)
+             */
+            mark_in_frame?: number | null;
             /** Mark Out */
             mark_out: number | null;
+            /** Mark Out Frame */
+            mark_out_frame?: number | null;
             /** Note */
             note: string | null;
             /** Recording Id */
             recording_id: number;
-        };
-        /** AttachmentRef */
-        AttachmentRef: {
-            /** Attachment Id */
-            attachment_id: number;
         };
         /** AuditEntryOut */
         AuditEntryOut: {
@@ -1745,6 +1774,29 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** IntegrityOut */
+        IntegrityOut: {
+            /** Fixity Checked At */
+            fixity_checked_at: string | null;
+            /** Fixity Ok */
+            fixity_ok: boolean | null;
+            /** Object Version */
+            object_version: string | null;
+            /** Proxy Kind */
+            proxy_kind: string | null;
+            /** Proxy Method */
+            proxy_method: string | null;
+            /** Proxy Profile */
+            proxy_profile: string | null;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Status */
+            status: string;
+            /** Verified At */
+            verified_at: string | null;
+        };
         /** KeptItem */
         KeptItem: {
             /** Id */
@@ -1826,6 +1878,30 @@ export interface components {
              */
             removed_at: string;
         };
+        /** LinkedEventOut */
+        LinkedEventOut: {
+            /** Case No */
+            case_no: string | null;
+            /** Coverage Ratio */
+            coverage_ratio: number | null;
+            /** Coverage Status */
+            coverage_status: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Event Id */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Link Source */
+            link_source: string;
+            /** Location */
+            location: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+        };
         /** LoginIn */
         LoginIn: {
             /** Password */
@@ -1860,10 +1936,29 @@ export interface components {
         MarksIn: {
             /** Mark In */
             mark_in?: number | null;
+            /** Mark In Frame */
+            mark_in_frame?: number | null;
             /** Mark Out */
             mark_out?: number | null;
+            /** Mark Out Frame */
+            mark_out_frame?: number | null;
             /** Note */
             note?: string | null;
+        };
+        /** MarksOut */
+        MarksOut: {
+            /** Attachment Id */
+            attachment_id: number;
+            /** Mark In */
+            mark_in: number | null;
+            /** Mark In Frame */
+            mark_in_frame: number | null;
+            /** Mark Out */
+            mark_out: number | null;
+            /** Mark Out Frame */
+            mark_out_frame: number | null;
+            /** Note */
+            note: string | null;
         };
         /** Message */
         Message: {
@@ -2021,6 +2116,13 @@ export interface components {
             /** Police Id */
             police_id: string;
         };
+        /** PersonOut */
+        PersonOut: {
+            /** Name */
+            name: string;
+            /** Police Id */
+            police_id: string;
+        };
         /** PlaybackOut */
         PlaybackOut: {
             /** Expires In */
@@ -2070,6 +2172,57 @@ export interface components {
             size_bytes: number;
             /** Started At */
             started_at: string | null;
+        };
+        /** RecordingCaseOut */
+        RecordingCaseOut: {
+            /**
+             * Attached At
+             * Format: date-time
+             */
+            attached_at: string;
+            /** Attached By */
+            attached_by: string | null;
+            /** Attachment Id */
+            attachment_id: number;
+            /** Case Id */
+            case_id: number;
+            /** Case No */
+            case_no: string;
+            /** Mark In */
+            mark_in: number | null;
+            /** Mark In Frame */
+            mark_in_frame: number | null;
+            /** Mark Out */
+            mark_out: number | null;
+            /** Mark Out Frame */
+            mark_out_frame: number | null;
+            /** Note */
+            note: string | null;
+            /** Stage */
+            stage: string;
+            /** Title */
+            title: string;
+        };
+        /** RecordingDetailOut */
+        RecordingDetailOut: {
+            /** Cases */
+            cases: components["schemas"]["RecordingCaseOut"][];
+            /** Events */
+            events: components["schemas"]["LinkedEventOut"][];
+            integrity: components["schemas"]["IntegrityOut"];
+            /** May Download */
+            may_download: boolean;
+            /** May View */
+            may_view: boolean;
+            officer: components["schemas"]["PersonOut"] | null;
+            /** Officer Source */
+            officer_source: string;
+            recording: components["schemas"]["RecordingOut"];
+            /** Recording Id */
+            recording_id: number;
+            /** Trail */
+            trail: components["schemas"]["TrailEntryOut"][] | null;
+            unit: components["schemas"]["api__routes__recording_detail__UnitOut"] | null;
         };
         /** RecordingHoldOut */
         RecordingHoldOut: {
@@ -2583,6 +2736,26 @@ export interface components {
              */
             token_type: string;
         };
+        /** TrailEntryOut */
+        TrailEntryOut: {
+            /** Action */
+            action: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Label */
+            actor_label: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+        };
         /** UnitIn */
         UnitIn: {
             /** Code */
@@ -2597,19 +2770,6 @@ export interface components {
             name: string;
             /** Parent Code */
             parent_code?: string | null;
-        };
-        /** UnitOut */
-        UnitOut: {
-            /** Code */
-            code: string;
-            /** Id */
-            id: number;
-            /** Level */
-            level: string;
-            /** Name */
-            name: string;
-            /** Parent Id */
-            parent_id: number | null;
         };
         /**
          * UploadRequest
@@ -2849,6 +3009,13 @@ export interface components {
             /** Recording Id */
             recording_id: number;
         };
+        /** UnitOut */
+        api__routes__recording_detail__UnitOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
         /** SuggestionOut */
         evidence__cases__schemas__SuggestionOut: {
             /** Accepted */
@@ -2858,6 +3025,19 @@ export interface components {
              * @description the new attachment when accepted
              */
             attachment_id: number | null;
+        };
+        /** UnitOut */
+        evidence__identity__schemas__UnitOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
     };
     responses: never;
@@ -3442,7 +3622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRef"];
+                    "application/json": components["schemas"]["MarksOut"];
                 };
             };
             /** @description Validation Error */
@@ -3510,7 +3690,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AttachmentRef"];
+                    "application/json": components["schemas"]["MarksOut"];
                 };
             };
             /** @description Validation Error */
@@ -4506,6 +4686,37 @@ export interface operations {
             };
         };
     };
+    detail_api_v1_recordings__recording_id__detail_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                recording_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
     download_api_v1_recordings__recording_id__download_post: {
         parameters: {
             query?: never;
@@ -4917,7 +5128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitOut"][];
+                    "application/json": components["schemas"]["evidence__identity__schemas__UnitOut"][];
                 };
             };
             /** @description Validation Error */
@@ -4950,7 +5161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnitOut"];
+                    "application/json": components["schemas"]["evidence__identity__schemas__UnitOut"];
                 };
             };
             /** @description Validation Error */
