@@ -12,103 +12,30 @@ only this and the playback hand-out. Every read is audited as a recording read.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from api.deps import DB, IP, AnyUser, Store
-from evidence.recordings.schemas import RecordingOut
-from evidence.types import Id
-from evidence.audit import service as audit
 from evidence.actors import user_actor
+from evidence.audit import service as audit
+from evidence.audit.models import AuditEntry
 from evidence.cases import access
 from evidence.cases.models import Case, CaseRecording
-from evidence.recordings.service import DOWNLOAD_ROLES, get_visible
 from evidence.coverage.models import EnforcementEvent, EventCoverage, RecordingEventLink
 from evidence.coverage.reports import visible_events
-from evidence.audit.models import AuditEntry
-from evidence.recordings.models import Recording
 from evidence.identity.models import Role, Unit, User
+from evidence.recordings.detail_schemas import (IntegrityOut, LinkedEventOut, PersonOut, RecordingCaseOut,
+                                                RecordingDetailOut, TrailEntryOut, UnitOut)
+from evidence.recordings.models import Recording
+from evidence.recordings.schemas import RecordingOut
+from evidence.recordings.service import DOWNLOAD_ROLES, get_visible
+from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"])
 
 TRAIL_ROLES = {Role.supervisor.value, Role.auditor.value, Role.admin.value}
 TRAIL_LIMIT = 500
-
-
-class PersonOut(BaseModel):
-    police_id: str
-    name: str
-
-
-class UnitOut(BaseModel):
-    code: str
-    name: str
-
-
-class IntegrityOut(BaseModel):
-    sha256: str
-    size_bytes: int
-    status: str
-    verified_at: datetime | None
-    object_version: str | None  # the S3 version the original is pinned to
-    fixity_checked_at: datetime | None
-    fixity_ok: bool | None
-    proxy_kind: str | None
-    proxy_method: str | None  # remux, transcode, resize
-    proxy_profile: str | None  # the settings the proxy was made with, e.g. remux-h720-crf23-veryfast-a128k-v1
-
-
-class LinkedEventOut(BaseModel):
-    event_id: str
-    event_type: str
-    started_at: datetime
-    ended_at: datetime | None
-    location: str | None
-    case_no: str | None
-    link_source: str  # auto, manual
-    coverage_status: str | None  # covered, partial, missing, pending
-    coverage_ratio: float | None
-
-
-class RecordingCaseOut(BaseModel):
-    case_id: int
-    case_no: str
-    title: str
-    stage: str
-    attachment_id: int
-    mark_in: float | None
-    mark_out: float | None
-    mark_in_frame: int | None
-    mark_out_frame: int | None
-    note: str | None
-    attached_by: str | None
-    attached_at: datetime
-
-
-class TrailEntryOut(BaseModel):
-    id: int
-    at: datetime
-    actor_id: str | None
-    actor_label: str | None
-    action: str
-    detail: dict
-
-
-class RecordingDetailOut(BaseModel):
-    recording_id: int
-    recording: RecordingOut  # as GET /recordings/{id} gives it: one call (and one audit write) fewer
-    officer: PersonOut | None
-    officer_source: str  # assignment, filename, device_info, none
-    unit: UnitOut | None
-    integrity: IntegrityOut
-    may_view: bool  # the caller's role may watch footage
-    may_download: bool  # … and fetch the original
-    events: list[LinkedEventOut]
-    cases: list[RecordingCaseOut]
-    trail: list[TrailEntryOut] | None  # None: the caller's role does not read audit trails
 
 
 @router.get("/{recording_id}/detail", response_model=RecordingDetailOut,

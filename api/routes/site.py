@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from evidence.config import get_settings
+from evidence.identity.site_schemas import SiteOut
 
 router = APIRouter(prefix="/api/v1/site", tags=["site"])
-
-
-class SiteOut(BaseModel):
-    timezone: str = Field(description="The unit's IANA time zone: every time the pages show is in it.")
-    version: str
 
 
 @router.get("", response_model=SiteOut, summary="The unit's time zone and the service version (who: anyone)")

@@ -2222,7 +2222,7 @@ export interface components {
             recording_id: number;
             /** Trail */
             trail: components["schemas"]["TrailEntryOut"][] | null;
-            unit: components["schemas"]["api__routes__recording_detail__UnitOut"] | null;
+            unit: components["schemas"]["evidence__recordings__detail_schemas__UnitOut"] | null;
         };
         /** RecordingHoldOut */
         RecordingHoldOut: {
@@ -2990,31 +2990,13 @@ export interface components {
             /** Stage History */
             stage_history: components["schemas"]["StageStep"][];
             /** Suggestions */
-            suggestions: components["schemas"]["api__routes__case_workspace__SuggestionOut"][];
+            suggestions: components["schemas"]["evidence__cases__workspace_schemas__SuggestionOut"][];
             /** Title */
             title: string;
             /** Unit Id */
             unit_id: number | null;
             /** Unit Name */
             unit_name: string | null;
-        };
-        /** SuggestionOut */
-        api__routes__case_workspace__SuggestionOut: {
-            /**
-             * Events
-             * @description the case's ledger events the recording is linked to
-             */
-            events: components["schemas"]["EventBrief"][];
-            recording: components["schemas"]["RecordingBrief"] | null;
-            /** Recording Id */
-            recording_id: number;
-        };
-        /** UnitOut */
-        api__routes__recording_detail__UnitOut: {
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
         };
         /** SuggestionOut */
         evidence__cases__schemas__SuggestionOut: {
@@ -3025,6 +3007,17 @@ export interface components {
              * @description the new attachment when accepted
              */
             attachment_id: number | null;
+        };
+        /** SuggestionOut */
+        evidence__cases__workspace_schemas__SuggestionOut: {
+            /**
+             * Events
+             * @description the case's ledger events the recording is linked to
+             */
+            events: components["schemas"]["EventBrief"][];
+            recording: components["schemas"]["RecordingBrief"] | null;
+            /** Recording Id */
+            recording_id: number;
         };
         /** UnitOut */
         evidence__identity__schemas__UnitOut: {
@@ -3038,6 +3031,13 @@ export interface components {
             name: string;
             /** Parent Id */
             parent_id: number | null;
+        };
+        /** UnitOut */
+        evidence__recordings__detail_schemas__UnitOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
         };
     };
     responses: never;
