@@ -59,3 +59,14 @@ def verify_offline(package: Path, tmp_path: Path, *args: str) -> subprocess.Comp
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
     return subprocess.run([sys.executable, "-I", str(work / "verify.py"), str(package), *args], cwd=work, env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def poll(what: str, check, timeout: float = 180, every: float = 0.5):
+    """Call check() until it returns something truthy, and return that; fail naming `what` after timeout s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = check()
+        if got:
+            return got
+        assert time.monotonic() < deadline, f"{what}: not reached in {timeout}s"
+        time.sleep(every)

@@ -4,7 +4,6 @@ real dock agent and checked with the offline verifier. Select it alone with `-m 
 
 from __future__ import annotations
 
-import time
 import zipfile
 
 import httpx
@@ -12,20 +11,11 @@ import pytest
 
 from tests import media
 from tests.dock import dock, write_dock_env
-from tests.helpers import verify_offline
+from tests.helpers import poll, verify_offline
 from tests.serve import start_serve
 
 pytestmark = pytest.mark.embedded
 
-
-def _poll(what: str, check, timeout: float = 180):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"{what}: not reached in {timeout}s"
-        time.sleep(0.5)
 
 
 def test_dock_process_ledger_case_export_verify_on_the_single_box(tmp_path):
@@ -76,7 +66,7 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
         done = [i for i in items if i["processing_state"] in ("ready", "unplayable", "failed")]
         return items if len(items) == 2 and len(done) == 2 else None
 
-    recordings = _poll("processing", processed)
+    recordings = poll("processing", processed)
     assert {i["processing_state"] for i in recordings} == {"ready"}, recordings
     ids = sorted(i["id"] for i in recordings)
 
@@ -91,7 +81,7 @@ def _journey(http: httpx.Client, admin_password: str, tmp_path) -> None:
         event = next((e for e in items if e["event_id"] == "E2E-1"), None)
         return event if event and event["status"] == "covered" else None
 
-    event = _poll("coverage", covered)
+    event = poll("coverage", covered)
     assert (event["window_seconds"], event["covered_seconds"]) == (8, 8), event
 
     handler = login("020304", "Dock-Shift-7q" + "020304"[::-1])

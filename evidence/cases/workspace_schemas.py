@@ -6,14 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from evidence.cases.schemas import CaseBrief
 
-class CaseRow(BaseModel):
-    id: int
-    case_no: str
-    case_type: str
-    title: str
-    stage: str
-    legal_hold: bool
+
+class CaseRow(CaseBrief):
     created_at: datetime
     created_by: str | None
     unit_name: str | None

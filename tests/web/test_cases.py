@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import verify_offline
 from tests.web.conftest import DESKTOP, PHONE
-from tests.web.world import poll
+from tests.helpers import poll
 
 pytestmark = pytest.mark.embedded
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from tests.web.conftest import PHONE
-from tests.web.world import poll
+from tests.helpers import poll
 
 pytestmark = pytest.mark.embedded
 

@@ -4,7 +4,6 @@ clips, a WAV and a JPEG of officer 010203; one clip of another unit's officer)."
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import httpx
 
 from tests import media
 from tests.dock import dock, write_dock_env
+from tests.helpers import poll
 from tests.serve import SingleBox, start_serve
 
 PASSWORD = "Web-Shift-7q"  # + the police ID reversed, so every user's password differs
@@ -48,15 +48,6 @@ class WebWorld:
         return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def poll(what: str, check, timeout: float = 240):
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"{what}: not reached in {timeout}s"
-        time.sleep(0.5)
-
 
 def build_web_world(tmp: Path) -> WebWorld:
     box = start_serve(tmp)
@@ -88,7 +79,7 @@ def build_web_world(tmp: Path) -> WebWorld:
         settled = [i for i in items if i["processing_state"] in ("ready", "unplayable", "failed")]
         return items if len(items) == 5 and len(settled) == 5 else None
 
-    for item in poll("processing of the docked files", processed):
+    for item in poll("processing of the docked files", processed, timeout=240):
         officer = next((p for p in USERS if p == item["declared_police_id"]), item["declared_police_id"])
         world.recordings.setdefault(officer, []).append(item)
     for items in world.recordings.values():
