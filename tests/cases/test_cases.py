@@ -21,7 +21,7 @@ from tests import media
 from tests.conftest import unique
 from tests.helpers import meta_for, verify_offline
 from tests.stored import arrived_long_ago
-from tests.test_media import wait_processed
+from tests.workers.test_media import wait_processed
 
 
 def upload(world, path: Path, police_id: str, started_at: str) -> int:

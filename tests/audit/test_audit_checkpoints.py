@@ -26,7 +26,7 @@ from evidence.migrate import upgrade
 from tests import media
 from tests.conftest import ROOT, create_pg_database, drop_pg_database, unique
 from tests.helpers import upload_as
-from tests.test_audit_chain import tamper
+from tests.audit.test_audit_chain import tamper
 
 PREFIX = "audit-checkpoints/"
 

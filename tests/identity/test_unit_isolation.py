@@ -17,7 +17,7 @@ from ingest.models import UploadSession
 from tests import media
 from tests.conftest import login, unique
 from tests.helpers import meta_for, random_file, upload_as
-from tests.test_media import wait_processed
+from tests.workers.test_media import wait_processed
 
 API = "/api/v1"
 

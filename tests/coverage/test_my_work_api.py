@@ -8,7 +8,7 @@ from sqlalchemy import select
 from evidence.db import session_scope
 from evidence.audit.models import AuditEntry
 from tests.conftest import unique
-from tests.test_coverage import add_recording
+from tests.coverage.test_coverage import add_recording
 
 
 def test_my_events_are_mine_worst_first_with_my_own_share(world, service, admin_token):

@@ -20,7 +20,7 @@ from storage.keys import original_key
 from tests import media
 from tests.conftest import start_worker, unique
 from tests.helpers import meta_for, random_file
-from tests.test_media import wait_processed
+from tests.workers.test_media import wait_processed
 
 
 def _state(sha: str) -> Recording | None:

@@ -11,7 +11,7 @@ from evidence.recordings.models import Recording
 from tests import media
 from tests.conftest import unique
 from tests.dock import dock, write_dock_env
-from tests.test_media import wait_processed
+from tests.workers.test_media import wait_processed
 from tests.uploading import upload
 
 

@@ -12,8 +12,8 @@ from docking_station.client import sha256_file
 from tests import media
 from tests.conftest import unique
 from tests.helpers import verify_offline
-from tests.test_cases import upload
-from tests.test_media import wait_processed
+from tests.cases.test_cases import upload
+from tests.workers.test_media import wait_processed
 
 FPS = 15  # tests/media.h264_mp4 makes 15 frames a second
 

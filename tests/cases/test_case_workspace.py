@@ -12,11 +12,11 @@ from sqlalchemy import select
 from evidence.db import session_scope
 from evidence.audit.models import AuditEntry
 from tests.helpers import verify_offline
-from tests import test_cases
-from tests.test_cases import _rewrite
+from tests.cases import test_cases
+from tests.cases.test_cases import _rewrite
 
 built_case = test_cases.built_case  # the same module-scoped fixture: a case built from the ledger
-VIEWER = Path(__file__).resolve().parents[1] / "evidence" / "cases" / "viewer.html"
+VIEWER = Path(__file__).resolve().parents[2] / "evidence" / "cases" / "viewer.html"
 
 
 def _work_the_case(built_case, service, world):

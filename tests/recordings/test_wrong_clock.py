@@ -12,7 +12,7 @@ from evidence.db import session_scope
 from evidence.identity.models import User
 from tests import media
 from tests.conftest import unique
-from tests.test_media import wait_processed
+from tests.workers.test_media import wait_processed
 from tests.uploading import CST, iso, upload
 
 
@@ -106,7 +106,7 @@ def test_an_open_event_shows_the_wrong_clock_footage_that_arrived_after_it(world
 
 
 def test_the_cli_sets_a_camera_clock_too(world, service, admin_token, tmp_path):
-    from tests.test_coverage_docked import evidence_cli
+    from tests.coverage.test_coverage_docked import evidence_cli
 
     serial = unique("CAMI").upper()
     clip = media.h264_mp4(tmp_path / "cli.mp4", seed=1730, seconds=1)
