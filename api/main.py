@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError
 
 from api.openapi import declare_error_bodies
 from api.routes import accounts, admin, audit, auth, cases, coverage, health, ingest, recordings, site
+from api.routes import library
 from api.webapp import mount_webapp
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
@@ -61,7 +62,7 @@ def create_app() -> FastAPI:
                                        "character, or a number out of range): remove it and send again"},
                             status_code=422)
 
-    for module in (health, site, auth, admin, accounts, ingest, recordings, audit, coverage, cases):
+    for module in (health, site, auth, admin, accounts, ingest, recordings, audit, coverage, cases, library):
         app.include_router(module.router)
     declare_error_bodies(app)
     mount_webapp(app)  # last: its catch-all must not shadow an API route
