@@ -10,7 +10,7 @@ describe("library query", () => {
   });
 
   it("ignores malformed values", () => {
-    const q = fromRoute({ kind: "movie", sort: "sha256; drop", page: "-2", from: "yesterday", size: "7", important: "yes" });
+    const q = fromRoute({ kind: "movie", sort: "sha256; drop", page: "-2", from: "yesterday", size: "700", important: "yes" });
     expect(q).toEqual(emptyQuery());
   });
 

@@ -57,7 +57,7 @@ export function fromRoute(q: Record<string, unknown>): LibraryQuery {
   const page = Number.parseInt(one(q.page), 10);
   if (Number.isFinite(page) && page >= 1 && page <= 100000) out.page = page;
   const size = Number.parseInt(one(q.size), 10);
-  if ((PAGE_SIZES as readonly number[]).includes(size)) out.size = size;
+  if (Number.isFinite(size) && size >= 1 && size <= 200) out.size = size; // the API's limit
   return out;
 }
 
