@@ -174,4 +174,8 @@ def test_the_library_reads_well_on_desktop_and_phone(pages, language):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"the page scrolls sideways on a phone ({width}px)"
     pages.shot(phone, f"library-phone-{language}")
+    assert not phone.get_by_test_id("f-officer").is_visible(), "on a phone the filters fold away"
+    phone.get_by_test_id("filter-toggle").click()
+    expect(phone.get_by_test_id("f-officer")).to_be_visible(timeout=WAIT)
+    pages.shot(phone, f"library-phone-filters-{language}")
     assert pages.problems == []
