@@ -10,7 +10,7 @@ events with links for about a third of the recordings, and 300 cases with attach
 It then runs the real API (`uvicorn api.main:app` in its own process, with a local SeaweedFS for
 the object store) and measures over HTTP, as a case handler of one brigade and as an admin, the
 p95 latency of a page of 50 for several filters and sorts (`GET /api/v1/library/recordings`): the
-first page of a filter, which also counts the matches (up to 10,000), and page turns ("-turn":
+first page of a filter, which also counts the matches (up to 1,000), and page turns ("-turn":
 with_total=false, as the web page asks once it holds the filter's count).
 In the same run and on the same server, the floor: each page's JSON body saved as a file and
 served by a StaticFiles mount of that server. It prints the p50/p95 of both and the ratio.
@@ -228,7 +228,7 @@ def run_backend(backend: str, args, seaweed: SeaweedFS, work: Path) -> list[dict
                 res = measure(client, "/api/v1/library/recordings", {**params, "page_size": "50"}, tokens[who],
                               args.requests, floor_dir, f"{backend}-{name}")
                 res["backend"] = backend
-                log(f"  {name:30s} rows {res['rows']:3d} total {res['total']:6d}  api p95 {res['api_p95']:6.1f} ms"
+                log(f"  {name:30s} rows {res['rows']:3d} total {res['total'] if res['total'] is not None else '-':>6}  api p95 {res['api_p95']:6.1f} ms"
                     f"  floor p95 {res['floor_p95']:5.1f} ms")
                 results.append(res)
         return results
@@ -270,7 +270,7 @@ def main() -> int:
           f"{'floor p95':>9s} {'ratio p95':>9s}")
     for r in results:
         r["ratio_p95"] = r["api_p95"] / r["floor_p95"]
-        print(f"{r['backend']:10s} {r['name']:30s} {r['total']:6d} {r['api_p50']:8.1f} {r['api_p95']:8.1f} "
+        print(f"{r['backend']:10s} {r['name']:30s} {r['total'] if r['total'] is not None else '-':>6} {r['api_p50']:8.1f} {r['api_p95']:8.1f} "
               f"{r['floor_p50']:9.1f} {r['floor_p95']:9.1f} {r['ratio_p95']:8.1f}x")
     for backend in {r["backend"] for r in results}:
         mine = [r for r in results if r["backend"] == backend]

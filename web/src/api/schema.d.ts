@@ -1322,12 +1322,12 @@ export interface components {
             page_size: number;
             /**
              * Total
-             * @description Matching recordings, counted up to 10000; null when with_total=false asked not to count
+             * @description Matching recordings, counted up to 1000; null when with_total=false asked not to count
              */
             total: number | null;
             /**
              * Total Exact
-             * @description False when more than 10000 match
+             * @description False when more than 1000 match
              */
             total_exact: boolean;
         };
