@@ -34,7 +34,7 @@ def _pick(page, select_test_id: str, option: str) -> None:
 
 def test_a_case_handler_filters_sorts_and_pages_and_the_url_keeps_it(pages, web_world):
     page = pages.open("020304", path="/library")
-    rows = _rows(page, 4)  # 张伟's four docked files; never 陈刚's (another brigade)
+    _rows(page, 4)  # 张伟's four docked files; never 陈刚's (another brigade)
     assert "陈刚" not in page.get_by_test_id("library-table").inner_text()
     assert page.get_by_test_id("cell-officer").all_inner_texts() == ["张伟"] * 4
     header = page.locator(".el-table__header-wrapper").inner_text()
@@ -51,7 +51,7 @@ def test_a_case_handler_filters_sorts_and_pages_and_the_url_keeps_it(pages, web_
     page.get_by_test_id("f-search").click()
     page.wait_for_url(re.compile(r".*kind=video.*"))
     assert _query(page) == {"officer": "010203", "kind": "video"}
-    rows = _rows(page, 2)
+    _rows(page, 2)
     assert page.get_by_test_id("cell-kind").all_inner_texts() == ["视频", "视频"]
     assert page.get_by_test_id("cell-duration").all_inner_texts() == ["0:04", "0:06"], "newest first"
 
