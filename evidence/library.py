@@ -137,9 +137,11 @@ def _order(sort: str, descending: bool):
     column = SORTS.get(sort)
     if column is None:
         raise Invalid(f"cannot sort by {sort!r}; allowed: {', '.join(SORTS)}")
+    # The database's own NULL placement (no NULLS LAST): only then can PostgreSQL walk the column's
+    # index backwards for newest-first instead of sorting every match (bench/bench_library.py).
     if descending:
-        return [column.desc().nulls_last(), Recording.id.desc()]
-    return [column.asc().nulls_last(), Recording.id.asc()]
+        return [column.desc(), Recording.id.desc()]
+    return [column.asc(), Recording.id.asc()]
 
 
 @dataclass
