@@ -34,6 +34,13 @@ class Recording(Base):
     __table_args__ = (
         Index("ix_recordings_officer_start", "officer_id", "started_at"),
         Index("ix_recordings_unit_start", "unit_id", "started_at"),
+        # The library's filters and sorts (migration 0012).
+        Index("ix_recordings_kind_start", "media_kind", "started_at"),
+        Index("ix_recordings_state_start", "processing_state", "started_at"),
+        Index("ix_recordings_device_start", "device_serial", "started_at"),
+        Index("ix_recordings_important_start", "important", "started_at"),
+        Index("ix_recordings_duration", "duration_seconds"),
+        Index("ix_recordings_size", "size_bytes"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -638,6 +638,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/library/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Flag important, legal hold or attach to a case, for a selection (who: important — case_handler, supervisor, admin; hold — supervisor, admin; attach — the case's handlers, unit supervisors, admin) */
+        post: operations["bulk_api_v1_library_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/library/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of recordings with officer, links, cases and poster, filtered and sorted (who: any user, within reach) */
+        get: operations["recordings_api_v1_library_recordings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/login-locks": {
         parameters: {
             query?: never;
@@ -1311,6 +1345,50 @@ export interface components {
              */
             transport?: string | null;
         };
+        /** BulkIn */
+        BulkIn: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "important" | "hold" | "attach";
+            /**
+             * Case Id
+             * @description attach: the case
+             */
+            case_id?: number | null;
+            /**
+             * Note
+             * @description attach: the note on each attachment
+             */
+            note?: string | null;
+            /**
+             * On
+             * @description important / hold: set (true) or clear (false)
+             * @default true
+             */
+            on: boolean;
+            /** Reason */
+            reason?: string | null;
+            /** Recording Ids */
+            recording_ids: number[];
+        };
+        /** BulkOut */
+        BulkOut: {
+            /** Changed */
+            changed: number;
+            /** Results */
+            results: components["schemas"]["BulkResult"][];
+        };
+        /** BulkResult */
+        BulkResult: {
+            /** Error */
+            error: string | null;
+            /** Ok */
+            ok: boolean;
+            /** Recording Id */
+            recording_id: number;
+        };
         /** CaseBrief */
         CaseBrief: {
             /** Case No */
@@ -1410,6 +1488,13 @@ export interface components {
             title: string;
             /** Unit Id */
             unit_id: number | null;
+        };
+        /** CaseRef */
+        CaseRef: {
+            /** Case No */
+            case_no: string;
+            /** Id */
+            id: number;
         };
         /** CaseRow */
         CaseRow: {
@@ -1835,6 +1920,90 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** LibraryOut */
+        LibraryOut: {
+            /** Items */
+            items: components["schemas"]["LibraryRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Matching recordings, counted up to 1000; null when with_total=false asked not to count
+             */
+            total: number | null;
+            /**
+             * Total Exact
+             * @description False when more than 1000 match
+             */
+            total_exact: boolean;
+        };
+        /** LibraryRow */
+        LibraryRow: {
+            /**
+             * Cases
+             * @description Cases it is attached to
+             */
+            cases: components["schemas"]["CaseRef"][];
+            /** Clock Implausible */
+            clock_implausible: boolean;
+            /** Device Serial */
+            device_serial: string | null;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /**
+             * Event Ids
+             * @description Ledger event ids the recording is linked to
+             */
+            event_ids: string[];
+            /** Flags */
+            flags: string[];
+            /** Id */
+            id: number;
+            /** Important */
+            important: boolean;
+            /** Legal Hold */
+            legal_hold: boolean;
+            /** Media Kind */
+            media_kind: string;
+            /** Officer Name */
+            officer_name: string | null;
+            /**
+             * Officer Police Id
+             * @description 警号: the attributed officer, else the one the camera declared
+             */
+            officer_police_id: string | null;
+            /** Officer Source */
+            officer_source: string;
+            /** Original Filename */
+            original_filename: string;
+            /**
+             * Poster Url
+             * @description Short-lived URL of the poster frame (roles that may view footage)
+             */
+            poster_url: string | null;
+            /** Processing Reason */
+            processing_reason: string | null;
+            /** Processing State */
+            processing_state: string;
+            /** Retention Class */
+            retention_class: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Started At */
+            started_at: string | null;
+            /** Started At Corrected */
+            started_at_corrected: string | null;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+            /** Unit Code */
+            unit_code: string | null;
+            /** Unit Id */
+            unit_id: number | null;
+        };
         /** LinkCreated */
         LinkCreated: {
             /** Link Id */
@@ -2144,6 +2313,11 @@ export interface components {
             /** Strip Url */
             strip_url: string | null;
         };
+        /**
+         * ProcessingState
+         * @enum {string}
+         */
+        ProcessingState: "queued" | "processing" | "ready" | "unplayable" | "failed";
         /** RecordingBrief */
         RecordingBrief: {
             /** Device Serial */
@@ -4474,6 +4648,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    bulk_api_v1_library_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    recordings_api_v1_library_recordings_get: {
+        parameters: {
+            query?: {
+                /** @description 警号 of the officer */
+                officer?: string | null;
+                /** @description Unit code: it and the units under it */
+                unit?: string | null;
+                /** @description Camera serial */
+                camera?: string | null;
+                /** @description Start ≥ this (no offset: unit's time zone) */
+                start_from?: string | null;
+                /** @description Start < this */
+                start_to?: string | null;
+                kind?: ("video" | "audio" | "photo" | "other") | null;
+                /** @description Processing state */
+                state?: components["schemas"]["ProcessingState"] | null;
+                /** @description Upload / verification status */
+                status?: components["schemas"]["RecordingStatus"] | null;
+                important?: boolean | null;
+                legal_hold?: boolean | null;
+                /** @description Linked to a ledger event or on a case */
+                linked?: boolean | null;
+                /** @description On this case, or linked to its ledger events */
+                case_no?: string | null;
+                /** @description Linked to this ledger event */
+                event_id?: string | null;
+                sort?: "started_at" | "duration" | "camera" | "kind" | "state" | "important" | "size" | "officer";
+                order?: "asc" | "desc";
+                page?: number;
+                page_size?: number;
+                /** @description Count the matches (false: turning pages of a counted filter) */
+                with_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryOut"];
                 };
             };
             /** @description Validation Error */
