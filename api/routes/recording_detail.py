@@ -26,7 +26,7 @@ from evidence.coverage.models import EnforcementEvent, EventCoverage, RecordingE
 from evidence.coverage.reports import visible_events
 from evidence.identity.models import Role, Unit, User
 from evidence.recordings.detail_schemas import (IntegrityOut, LinkedEventOut, PersonOut, RecordingCaseOut,
-                                                RecordingDetailOut, TrailEntryOut, UnitOut)
+                                                RecordingDetailOut, TrailEntryOut, RecordingUnitOut)
 from evidence.recordings.models import Recording
 from evidence.recordings.schemas import RecordingOut
 from evidence.recordings.service import DOWNLOAD_ROLES, get_visible
@@ -47,7 +47,7 @@ def detail(recording_id: Id, db: DB, store: Store, user: AnyUser, ip: IP) -> Rec
     unit = db.get(Unit, rec.unit_id) if rec.unit_id else None
     out = RecordingDetailOut(
         recording_id=rec.id, recording=RecordingOut.model_validate(rec), officer=PersonOut(police_id=officer.police_id, name=officer.name) if officer else None,
-        officer_source=rec.officer_source, unit=UnitOut(code=unit.code, name=unit.name) if unit else None,
+        officer_source=rec.officer_source, unit=RecordingUnitOut(code=unit.code, name=unit.name) if unit else None,
         integrity=_integrity(store, rec), may_view=user.role in DOWNLOAD_ROLES,
         may_download=user.role in DOWNLOAD_ROLES and rec.status == "verified" and rec.deleted_at is None,
         events=_events(db, user, rec), cases=_cases(db, user, rec),

@@ -78,7 +78,7 @@ class EventBrief(BaseModel):
     started_at: datetime
 
 
-class SuggestionOut(BaseModel):
+class WorkspaceSuggestionOut(BaseModel):
     recording_id: int
     recording: RecordingBrief | None
     events: list[EventBrief] = Field(description="the case's ledger events the recording is linked to")
@@ -104,7 +104,7 @@ class WorkspaceOut(BaseModel):
     may_hold: bool
     may_export: bool
     clips: list[ClipOut] = Field(description="every attachment, detached ones included (stamped)")
-    suggestions: list[SuggestionOut]
+    suggestions: list[WorkspaceSuggestionOut]
     export_expected_bytes: int | None = Field(
         description="about how many bytes GET /cases/{id}/export will send (for a progress bar); "
                     "empty when nothing is attached")

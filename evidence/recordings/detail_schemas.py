@@ -14,7 +14,7 @@ class PersonOut(BaseModel):
     name: str
 
 
-class UnitOut(BaseModel):
+class RecordingUnitOut(BaseModel):
     code: str
     name: str
 
@@ -73,7 +73,7 @@ class RecordingDetailOut(BaseModel):
     recording: RecordingOut  # as GET /recordings/{id} gives it: one call (and one audit write) fewer
     officer: PersonOut | None
     officer_source: str  # assignment, filename, device_info, none
-    unit: UnitOut | None
+    unit: RecordingUnitOut | None
     integrity: IntegrityOut
     may_view: bool  # the caller's role may watch footage
     may_download: bool  # … and fetch the original

@@ -2396,7 +2396,7 @@ export interface components {
             recording_id: number;
             /** Trail */
             trail: components["schemas"]["TrailEntryOut"][] | null;
-            unit: components["schemas"]["evidence__recordings__detail_schemas__UnitOut"] | null;
+            unit: components["schemas"]["RecordingUnitOut"] | null;
         };
         /** RecordingHoldOut */
         RecordingHoldOut: {
@@ -2538,6 +2538,13 @@ export interface components {
          * @enum {string}
          */
         RecordingStatus: "uploading" | "verifying" | "verified" | "failed";
+        /** RecordingUnitOut */
+        RecordingUnitOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
         /** ReprocessIn */
         ReprocessIn: {
             /** State */
@@ -2830,6 +2837,16 @@ export interface components {
              */
             period_start: string;
         };
+        /** SuggestionOut */
+        SuggestionOut: {
+            /** Accepted */
+            accepted: boolean;
+            /**
+             * Attachment Id
+             * @description the new attachment when accepted
+             */
+            attachment_id: number | null;
+        };
         /** SummaryOut */
         SummaryOut: {
             /**
@@ -2944,6 +2961,19 @@ export interface components {
             name: string;
             /** Parent Code */
             parent_code?: string | null;
+        };
+        /** UnitOut */
+        UnitOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
         /**
          * UploadRequest
@@ -3164,7 +3194,7 @@ export interface components {
             /** Stage History */
             stage_history: components["schemas"]["StageStep"][];
             /** Suggestions */
-            suggestions: components["schemas"]["evidence__cases__workspace_schemas__SuggestionOut"][];
+            suggestions: components["schemas"]["WorkspaceSuggestionOut"][];
             /** Title */
             title: string;
             /** Unit Id */
@@ -3172,18 +3202,8 @@ export interface components {
             /** Unit Name */
             unit_name: string | null;
         };
-        /** SuggestionOut */
-        evidence__cases__schemas__SuggestionOut: {
-            /** Accepted */
-            accepted: boolean;
-            /**
-             * Attachment Id
-             * @description the new attachment when accepted
-             */
-            attachment_id: number | null;
-        };
-        /** SuggestionOut */
-        evidence__cases__workspace_schemas__SuggestionOut: {
+        /** WorkspaceSuggestionOut */
+        WorkspaceSuggestionOut: {
             /**
              * Events
              * @description the case's ledger events the recording is linked to
@@ -3192,26 +3212,6 @@ export interface components {
             recording: components["schemas"]["RecordingBrief"] | null;
             /** Recording Id */
             recording_id: number;
-        };
-        /** UnitOut */
-        evidence__identity__schemas__UnitOut: {
-            /** Code */
-            code: string;
-            /** Id */
-            id: number;
-            /** Level */
-            level: string;
-            /** Name */
-            name: string;
-            /** Parent Id */
-            parent_id: number | null;
-        };
-        /** UnitOut */
-        evidence__recordings__detail_schemas__UnitOut: {
-            /** Code */
-            code: string;
-            /** Name */
-            name: string;
         };
     };
     responses: never;
@@ -3935,7 +3935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["evidence__cases__schemas__SuggestionOut"];
+                    "application/json": components["schemas"]["SuggestionOut"];
                 };
             };
             /** @description Validation Error */
@@ -5394,7 +5394,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["evidence__identity__schemas__UnitOut"][];
+                    "application/json": components["schemas"]["UnitOut"][];
                 };
             };
             /** @description Validation Error */
@@ -5427,7 +5427,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["evidence__identity__schemas__UnitOut"];
+                    "application/json": components["schemas"]["UnitOut"];
                 };
             };
             /** @description Validation Error */
