@@ -15,16 +15,17 @@ from functools import lru_cache
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
-from evidence.audit import service as audit
 from evidence.actors import user_actor
+from evidence.audit import service as audit
 from evidence.cases.models import Case, CaseRecording
-from evidence.recordings.service import DOWNLOAD_ROLES, get_visible, visible
 from evidence.config import get_settings
 from evidence.coverage.models import EnforcementEvent, RecordingEventLink
 from evidence.errors import DomainError, Forbidden, Invalid
+from evidence.identity.models import Role, Unit, User
 from evidence.identity.service import subtree_unit_ids
 from evidence.recordings.models import Recording
-from evidence.identity.models import Role, Unit, User
+from evidence.recordings.service import DOWNLOAD_ROLES, get_visible, visible
+from evidence.secrets_store import s3_secret
 from storage.presign import GetSigner
 from storage.s3 import ObjectStore
 
@@ -189,7 +190,7 @@ def page(session: Session, user: User, f: LibraryFilter, sort: str, descending: 
 def _signer() -> GetSigner:
     """Signs poster URLs the way the store's presigner does (same endpoint, keys and region)."""
     s = get_settings()
-    return _cached_signer(s.s3_public_endpoint or s.s3_endpoint, s.s3_access_key, s.resolved_secret("s3_secret_key"),
+    return _cached_signer(s.s3_public_endpoint or s.s3_endpoint, s.s3_access_key, s3_secret(),
                           s.s3_secure, s.s3_region)
 
 

@@ -57,7 +57,7 @@ class Pages:
         context.add_init_script(f"localStorage.setItem('language', '{language}')")
         self.contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda m: self._console(m))
+        page.on("console", lambda m, p=page: self._console(m, p.url))
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         if police_id:
             sign_in(page, police_id, self.world.admin_password if police_id == "admin" else password_of(police_id))
@@ -65,11 +65,11 @@ class Pages:
             page.goto(path)
         return page
 
-    def _console(self, message) -> None:
+    def _console(self, message, url: str = "") -> None:
         if message.type == "error" and "Failed to load resource" not in message.text:
             self.problems.append(f"console error: {message.text}")
         if message.type == "warning" and re.search(r"Not found '.*' key", message.text):
-            self.problems.append(f"untranslated: {message.text}")
+            self.problems.append(f"untranslated on {url}: {message.text}")
 
     def shot(self, page, name: str) -> Path:
         path = self.artifacts / f"{name}.png"
