@@ -10,8 +10,10 @@ Parts, each on free ports inside `root` (everything is stopped on exit, error an
 - `storage`: a SeaweedFS S3 server (`storage.seaweedfs.SeaweedFS`);
 - `database`: "sqlite" (a file in root) or "postgresql" (a fresh database on `pg_admin`, dropped
   at the end), migrated with `evidence db upgrade`;
-- `api`: `uvicorn api.main:app`; `worker` (processes): a Celery worker on the fast queue, with
-  the embedded broker, or `broker` (e.g. redis://) when given.
+- `api`: `uvicorn api.main:app` (`api_app` names another app object for uvicorn, e.g. a bench
+  module that adds a mount to that same app; put its folder on PYTHONPATH through `env`);
+  `worker` (processes): a Celery worker on the fast queue, with the embedded broker, or `broker`
+  (e.g. redis://) when given.
 `checkout` runs another checkout's code (its .venv) for the subprocesses.
 `use_here()` points this process's settings at the stack, for benches that call the service
 functions in-process. CPU per part is read from /proc for each process tree.
@@ -58,11 +60,12 @@ def drop_pg(url: str, admin: str = PG_ADMIN) -> None:
 
 class Stack:
     def __init__(self, root: Path, *, box: bool = False, storage: bool = True, database: str = "sqlite",
-                 api: bool = False, worker: int = 0, celery_app: str = "workers.celery_app", broker: str = "",
+                 api: bool = False, api_app: str = "api.main:app", worker: int = 0,
+                 celery_app: str = "workers.celery_app", broker: str = "",
                  checkout: Path = ROOT, pg_admin: str = PG_ADMIN, pg_prefix: str = "bench",
                  env: dict[str, str] | None = None):
         self.root, self.box, self.storage, self.database = root, box, storage, database
-        self.api, self.worker, self.celery_app, self.broker = api, worker, celery_app, broker
+        self.api, self.api_app, self.worker, self.celery_app, self.broker = api, api_app, worker, celery_app, broker
         self.checkout, self.pg_admin, self.pg_prefix, self.extra_env = checkout.resolve(), pg_admin, pg_prefix, env or {}
         self.data = root / "server"
         self.python = str(self.checkout / ".venv" / "bin" / "python") \
@@ -154,7 +157,7 @@ class Stack:
         if self.api:
             self._cli("create-admin", "--police-id", ADMIN_ID, "--name", "Bench admin",
                       "--password", self.admin_password)
-            self._spawn("api", [self.python, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port",
+            self._spawn("api", [self.python, "-m", "uvicorn", self.api_app, "--host", "127.0.0.1", "--port",
                                 str(api_port), "--no-access-log", "--log-level", "warning"])
             self.api_url = f"http://127.0.0.1:{api_port}"
             self._wait_api(180)

@@ -1,21 +1,25 @@
 #!/usr/bin/env python
 """Benchmark of the evidence library listing at 100,000 recordings, against a static file floor.
 
-For each backend (SQLite, PostgreSQL) it creates a fresh database, migrates it, and seeds (bulk
-inserts through the models, not timed) a detachment with 4 brigades, 200 officers and their
-cameras, `--rows` recordings over 180 days (video, audio and photo; every processing state; some
+For each backend (SQLite, PostgreSQL) it starts the stack through `_stack.Stack` (a local
+SeaweedFS, a fresh database migrated by `evidence db upgrade`, the real API under uvicorn with an
+admin from `evidence create-admin`), makes the unit tree and a case handler through the HTTP API,
+and seeds, as untimed set-up (bulk inserts through the models straight into the database: no
+public path makes 100,000 recordings in minutes), 200 officers and their cameras, `--rows` recordings over 180 days (video, audio and photo; every processing state; some
 important; every recording with a poster key, so each row's poster URL is signed), 20,000 ledger
 events with links for about a third of the recordings, and 300 cases with attachments.
 
-It then runs the real API (`uvicorn api.main:app` in its own process, with a local SeaweedFS for
-the object store) and measures over HTTP, as a case handler of one brigade and as an admin, the
+It then measures over HTTP, as a case handler of one brigade and as the admin, the
 p95 latency of a page of 50 for several filters and sorts (`GET /api/v1/library/recordings`): the
 first page of a filter, which also counts the matches (up to 1,000), and page turns ("-turn":
 with_total=false, as the web page asks once it holds the filter's count).
 In the same run and on the same server, the floor: each page's JSON body saved as a file and
-served by a StaticFiles mount of that server. It prints the p50/p95 of both and the ratio.
+served by a StaticFiles mount of that server process (`_library_floor.py`, started through
+Stack's `api_app`). It waits for an idle machine (`_idle.py`) before each filter's measurement and
+prints the p50/p95 of both and the ratio.
 
     .venv/bin/python bench/bench_library.py [--rows 100000] [--backends sqlite,postgresql] [--requests 60]
+                                            [--idle-timeout 600]
 
 Goal: p95 ≤ 150 ms and ≤ 3× the floor. PostgreSQL is reached at --pg-admin (trust auth); the run
 creates a database bench_library_<random> and drops it at the end.
@@ -24,12 +28,12 @@ creates a database bench_library_<random> and drops it at the end.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import random
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,30 +48,32 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from _common import log  # noqa: E402
-from storage.seaweedfs import SeaweedFS, free_port  # noqa: E402
+from _idle import add_idle_option, wait_for_idle  # noqa: E402
+from _stack import Stack  # noqa: E402
 
 PASSWORD = "Bench-library-2026!"
 BATCH = 5000
 
 
-def seed(url: str, rows: int, rng: random.Random) -> dict:
-    from evidence.audit import service as audit
+def seed(stack: Stack, rows: int, rng: random.Random) -> dict:
+    """The unit tree and the case handler through the HTTP API; the bulk (officers, recordings,
+    events, links, cases) inserted straight into the stack's database: untimed set-up."""
     from evidence.cases.models import Case, CaseRecording
     from evidence.coverage.models import EnforcementEvent, RecordingEventLink
-    from evidence.db import reset_caches, session_scope
-    from evidence.identity.service import create_unit, create_user
+    from evidence.db import session_scope
     from evidence.recordings.models import Recording
     from evidence.identity.models import Unit, User
 
-    os.environ["EVIDENCE_DATABASE_URL"] = url
-    reset_caches()
+    importlib.import_module("evidence.devices.models")  # the table recordings.device_id refers to
     t0 = time.monotonic()
-    with session_scope() as s:
-        create_unit(s, audit.SYSTEM, "ZD01", "某市交警支队", "detachment")
-        for i in range(1, 5):
-            create_unit(s, audit.SYSTEM, f"DD0{i}", f"{i}大队", "brigade", "ZD01")
-        create_user(s, audit.SYSTEM, "900001", "李娜", "case_handler", PASSWORD, "DD01")
-        create_user(s, audit.SYSTEM, "900002", "管理员", "admin", PASSWORD, None)
+    with stack.http(timeout=60) as api:
+        for code, name, level, parent in [("ZD01", "某市交警支队", "detachment", None)] + \
+                [(f"DD0{i}", f"{i}大队", "brigade", "ZD01") for i in range(1, 5)]:
+            api.post("/api/v1/units", json={"code": code, "name": name, "level": level,
+                                            "parent_code": parent}).raise_for_status()
+        api.post("/api/v1/users", json={"police_id": "900001", "name": "李娜", "role": "case_handler",
+                                        "password": PASSWORD, "unit_code": "DD01"}).raise_for_status()
+    stack.use_here()  # this process's session_scope() now opens the stack's database
     with session_scope() as s:
         units = dict(s.execute(sa.select(Unit.code, Unit.id)).all())
         s.execute(sa.insert(User), [{"police_id": f"{10000 + i}", "name": f"警员{i:03d}", "role": "officer",
@@ -114,32 +120,9 @@ def seed(url: str, rows: int, rng: random.Random) -> dict:
         s.execute(sa.insert(CaseRecording), [{"case_id": rng.choice(case_ids), "recording_id": rid, "attached_by": "900001"}
                                              for rid in rng.sample(rec_ids, min(3000, len(rec_ids) // 3))])
     with session_scope() as s:
-        if s.get_bind().dialect.name == "postgresql":
-            s.execute(sa.text("ANALYZE"))
-        else:
-            s.execute(sa.text("ANALYZE"))
+        s.execute(sa.text("ANALYZE"))  # both backends: the planner sees the seeded sizes
     log(f"  seeded {rows} recordings, 20000 events, {len(links)} links, 300 cases in {time.monotonic() - t0:.0f} s")
     return {"officer": "10004", "case_no": "AJ000012", "camera": "CAM0005"}
-
-
-def start_api(env: dict, floor_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    code = ("import uvicorn\nfrom starlette.routing import Mount\nfrom starlette.staticfiles import StaticFiles\n"
-            "from api.main import create_app\napp = create_app()\n"
-            f"app.router.routes.insert(0, Mount('/bench-floor', StaticFiles(directory={str(floor_dir)!r})))\n"
-            f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning')\n")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=open(log_path, "ab"),
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if httpx.get(base + "/health", timeout=2).status_code in (200, 503):
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"the API did not start:\n{log_path.read_text()[-3000:]}")
 
 
 def p(values: list[float], q: float) -> float:
@@ -147,7 +130,8 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(client: httpx.Client, path: str, params: dict, token: str, n: int, floor_dir: Path, name: str) -> dict:
+def measure(client: httpx.Client, path: str, params: dict, token: str, n: int, floor_dir: Path, name: str,
+            stack: Stack, idle_timeout: float) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
     r = client.get(path, params=params, headers=headers)
     r.raise_for_status()
@@ -156,6 +140,7 @@ def measure(client: httpx.Client, path: str, params: dict, token: str, n: int, f
     for _ in range(3):  # warm both
         client.get(path, params=params, headers=headers)
         client.get(f"/bench-floor/{name}.json")
+    wait = wait_for_idle(name, idle_timeout, own=stack.pids)
     api_ms, floor_ms = [], []
     for _ in range(n):  # interleaved, so both see the same machine load
         t = time.perf_counter()
@@ -168,48 +153,28 @@ def measure(client: httpx.Client, path: str, params: dict, token: str, n: int, f
         assert r.status_code == 200
     return {"name": name, "params": params, "rows": len(body["items"]), "total": body["total"],
             "bytes": len(r.content), "api_p50": statistics.median(api_ms), "api_p95": p(api_ms, 0.95),
-            "floor_p50": statistics.median(floor_ms), "floor_p95": p(floor_ms, 0.95)}
+            "floor_p50": statistics.median(floor_ms), "floor_p95": p(floor_ms, 0.95), "idle_wait": wait.as_dict()}
 
 
-def run_backend(backend: str, args, seaweed: SeaweedFS, work: Path) -> list[dict]:
-    from evidence.migrate import upgrade
-
+def run_backend(backend: str, args, work: Path) -> list[dict]:
     rng = random.Random(20261203)
-    admin_url = None
-    if backend == "sqlite":
-        url = f"sqlite:///{work / 'library.db'}"
-    else:
-        admin_url = args.pg_admin
-        name = f"bench_library_{secrets.token_hex(4)}"
-        eng = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with eng.connect() as c:
-            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        eng.dispose()
-        url = admin_url.rsplit("/", 1)[0] + "/" + name
-    tag = secrets.token_hex(3)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}
-    env.update({"EVIDENCE_DATA_DIR": str(work / f"data-{backend}"), "EVIDENCE_DATABASE_URL": url,
-                "EVIDENCE_S3_ENDPOINT": seaweed.endpoint, "EVIDENCE_S3_ACCESS_KEY": seaweed.access_key,
-                "EVIDENCE_S3_SECRET_KEY": seaweed.secret_key, "EVIDENCE_BUCKET_ORIGINALS": f"orig-{tag}",
-                "EVIDENCE_BUCKET_DERIVED": f"der-{tag}", "EVIDENCE_SECRET_KEY": secrets.token_urlsafe(32),
-                "EVIDENCE_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)})
-    (work / f"data-{backend}").mkdir()
-    os.environ.update(env)
-    proc = None
+    floor_dir = work / f"floor-{backend}"
+    floor_dir.mkdir()
+    # The API process serves the floor too (_library_floor.py: api.main:app plus one static mount).
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]), "BENCH_FLOOR_DIR": str(floor_dir)}
+    stack = Stack(work / backend, storage=True, database=backend, api=True, api_app="_library_floor:app",
+                  pg_admin=args.pg_admin, pg_prefix="bench_library", env=env)
     try:
-        log(f"{backend}: migrating and seeding {args.rows} recordings")
-        upgrade(url)
-        names = seed(url, args.rows, rng)
-        floor_dir = work / f"floor-{backend}"
-        floor_dir.mkdir()
-        proc, base = start_api(env, floor_dir, work / f"api-{backend}.log")
+        log(f"{backend}: starting the stack")
+        (work / backend).mkdir()
+        stack.start()
+        log(f"{backend}: seeding {args.rows} recordings (untimed set-up)")
+        names = seed(stack, args.rows, rng)
         results = []
-        with httpx.Client(base_url=base, timeout=30) as client:
-            tokens = {}
-            for who in ("900001", "900002"):
-                r = client.post("/api/v1/auth/login", json={"police_id": who, "password": PASSWORD})
-                r.raise_for_status()
-                tokens[who] = r.json()["access_token"]
+        with httpx.Client(base_url=stack.api_url, timeout=30) as client:
+            r = client.post("/api/v1/auth/login", json={"police_id": "900001", "password": PASSWORD})
+            r.raise_for_status()
+            tokens = {"900001": r.json()["access_token"], "admin": stack.token}
             cases = [
                 ("handler-all-newest", "900001", {}),
                 ("handler-officer", "900001", {"officer": names["officer"]}),
@@ -220,31 +185,24 @@ def run_backend(backend: str, args, seaweed: SeaweedFS, work: Path) -> list[dict
                 ("handler-page-40-turn", "900001", {"page": "40", "with_total": "false"}),
                 ("handler-video-ready-turn", "900001", {"kind": "video", "state": "ready", "sort": "duration",
                                                         "page": "2", "with_total": "false"}),
-                ("admin-audio", "900002", {"kind": "audio"}),
-                ("admin-audio-turn", "900002", {"kind": "audio", "page": "3", "with_total": "false"}),
-                ("admin-case-no", "900002", {"case_no": names["case_no"]}),
-                ("admin-unit-unplayable", "900002", {"unit": "DD03", "state": "unplayable", "sort": "officer"}),
+                ("admin-audio", "admin", {"kind": "audio"}),
+                ("admin-audio-turn", "admin", {"kind": "audio", "page": "3", "with_total": "false"}),
+                ("admin-case-no", "admin", {"case_no": names["case_no"]}),
+                ("admin-unit-unplayable", "admin", {"unit": "DD03", "state": "unplayable", "sort": "officer"}),
             ]
             for name, who, params in cases:
                 res = measure(client, "/api/v1/library/recordings", {**params, "page_size": "50"}, tokens[who],
-                              args.requests, floor_dir, f"{backend}-{name}")
-                res["backend"] = backend
+                              args.requests, floor_dir, f"{backend}-{name}", stack, args.idle_timeout)
+                res["backend"], res["name"] = backend, name
                 log(f"  {name:30s} rows {res['rows']:3d} total {res['total'] if res['total'] is not None else '-':>6}  api p95 {res['api_p95']:6.1f} ms"
                     f"  floor p95 {res['floor_p95']:5.1f} ms")
                 results.append(res)
         return results
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(20)
         from evidence.db import reset_caches
 
-        reset_caches()
-        if admin_url:
-            eng = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            with eng.connect() as c:
-                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-            eng.dispose()
+        reset_caches()  # close this process's connections before the database is dropped
+        stack.stop()
 
 
 def main() -> int:
@@ -253,18 +211,14 @@ def main() -> int:
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--requests", type=int, default=60, help="timed requests per filter (and as many of the floor)")
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    add_idle_option(ap)
     args = ap.parse_args()
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-library-") as tmp:
-        work = Path(tmp)
-        seaweed = SeaweedFS(work / "seaweedfs", "bench-access", secrets.token_hex(16)).start()
-        try:
-            results = []
-            for backend in args.backends.split(","):
-                results += run_backend(backend, args, seaweed, work)
-        finally:
-            seaweed.stop()
+        results = []
+        for backend in args.backends.split(","):
+            results += run_backend(backend, args, Path(tmp))
     print()
     print(f"Library page of 50 at {args.rows:,} recordings, {args.requests} requests each (ms)")
     print(f"{'backend':10s} {'filter':30s} {'total':>6s} {'api p50':>8s} {'api p95':>8s} {'floor p50':>9s} "

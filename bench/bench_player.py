@@ -2,12 +2,14 @@
 against the same proxy opened alone in a bare <video> page, in Chromium, in the same run.
 
     .venv/bin/python bench/bench_player.py            # 10 rounds (the issue's figure: median of 10)
-    .venv/bin/python bench/bench_player.py --rounds 3 # quick check
+    .venv/bin/python bench/bench_player.py --rounds 3 --idle-timeout 5 # quick check
 
 It builds web/ first when web/dist is missing (npm --prefix web run build), starts the single box
-the browser tests use (tests/web/world.py: `evidence serve`, a camera docked through the real dock
-agent, its clips processed), signs a case handler in once, then per round, alternating which goes
-first:
+through `_stack.Stack(box=True)` (`evidence serve`, web/dist at /), makes a unit, an officer, a
+case handler and a station through the HTTP API, docks a camera holding one 6 s H.264 clip with the
+real agent (`evidence-dock ingest`), waits until the clip is processed and the box is quiet, signs
+the case handler in once, then per round (after waiting for an idle machine, `_idle.py`),
+alternating which goes first:
 
 - click: in a tab where the application already runs (signed in, on /library), a click on a
   recording (the router navigation a link does) until the player's first frame: the page's code,
@@ -24,6 +26,7 @@ presigned URL on both sides, so no video bytes come from the cache. Goal: ours �
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
@@ -35,11 +38,15 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import log  # noqa: E402
+from _idle import add_idle_option, wait_for_idle  # noqa: E402
+from _stack import Stack  # noqa: E402
 
 VERBOSE = False
 CHROMIUM = "/usr/bin/chromium"
@@ -55,6 +62,8 @@ v.requestVideoFrameCallback(() => performance.mark('player-first-frame'));
 v.src = new URLSearchParams(location.search).get('src');
 </script></body></html>"""
 FIRST_FRAME = "() => performance.getEntriesByName('player-first-frame')[0]?.startTime"
+HANDLER, OFFICER, PASSWORD = "020304", "010203", "Bench-Player-7q"
+CLIP = f"CAMB01_{OFFICER}_20261120100000_0001.mp4"
 
 
 def main() -> int:
@@ -62,6 +71,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--verbose", action="store_true", help="show where each of our page loads spends its time")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    add_idle_option(ap)
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
@@ -71,45 +81,44 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from tests.web.world import build_web_world, password_of
-
-    with tempfile.TemporaryDirectory(prefix="bench-player-") as tmp:
-        log("starting the single box and docking a camera (tests/web/world.py)")
-        world = build_web_world(Path(tmp))
-        try:
-            clip = next(r for r in world.recordings["010203"] if r["original_filename"].endswith("_0001.mp4"))
-            handler = world.headers("020304")
-            log(f"recording {clip['id']}: {clip['original_filename']}, {clip['size_bytes']} bytes, "
-                f"{clip['duration_seconds']} s; proxy {clip['proxy_kind']} ({clip['proxy_method']})")
+    with tempfile.TemporaryDirectory(prefix="bench-player-") as tmp, Stack(Path(tmp), box=True) as stack:
+        clip = _dock_one_clip(stack, Path(tmp))
+        log(f"recording {clip['id']}: {clip['original_filename']}, {clip['size_bytes']} bytes, "
+            f"{clip['duration_seconds']} s; proxy {clip['proxy_kind']} ({clip['proxy_method']})")
+        log(f"  the box was busy for {stack.settle():.0f} s more (media workers)")
+        with httpx.Client(base_url=stack.api_url, timeout=60) as api:
+            r = api.post("/api/v1/auth/login", json={"police_id": HANDLER, "password": PASSWORD})
+            r.raise_for_status()
+            handler = {"Authorization": f"Bearer {r.json()['access_token']}"}
             bare_server = _bare_server()
+            waits = []
             with sync_playwright() as p:
                 p.selectors.set_test_id_attribute("data-test")
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-                context = browser.new_context(base_url=world.base_url, viewport={"width": 1920, "height": 1080})
+                context = browser.new_context(base_url=stack.api_url, viewport={"width": 1920, "height": 1080})
                 page = context.new_page()
                 page.goto("/login")
-                page.locator("[data-test=police-id] input, input[data-test=police-id]").first.fill("020304")
-                page.locator("[data-test=password] input, input[data-test=password]").first.fill(password_of("020304"))
+                page.locator("[data-test=police-id] input, input[data-test=police-id]").first.fill(HANDLER)
+                page.locator("[data-test=password] input, input[data-test=password]").first.fill(PASSWORD)
                 page.locator("[data-test=sign-in]").click()
                 page.wait_for_url(lambda url: "/login" not in url)
                 # One untimed visit of each: the application's files and the bare page's origin are warm.
                 _ours(context, clip["id"])
-                _bare(context, bare_server, world, handler, clip["id"])
+                _bare(context, bare_server, api, handler, clip["id"])
                 page.close()
                 runs = {"click": lambda: _ours(context, clip["id"]),
                         "typed": lambda: _ours_typed(context, clip["id"]),
-                        "bare": lambda: _bare(context, bare_server, world, handler, clip["id"])}
+                        "bare": lambda: _bare(context, bare_server, api, handler, clip["id"])}
                 times: dict[str, list[float]] = {k: [] for k in runs}
                 for i in range(args.rounds):
+                    # The box and the browser are ours (Chromium is this process's child): not "other".
+                    waits.append(wait_for_idle(f"round {i + 1}", args.idle_timeout, own=stack.pids).as_dict())
                     order = list(runs)[i % 3:] + list(runs)[:i % 3]  # each goes first in turn
                     for name in order:
                         times[name].append(runs[name]())
                     log(f"round {i + 1}: " + ", ".join(f"{k} {v[-1]:.0f} ms" for k, v in times.items()))
                 browser.close()
             bare_server.shutdown()
-        finally:
-            world.http.close()
-            world.box.stop()
     med = {k: statistics.median(v) for k, v in times.items()}
     ratio = med["click"] / med["bare"]
     n = args.rounds
@@ -123,9 +132,46 @@ def main() -> int:
           f" = {med['typed'] / med['bare']:.2f}x the bare page")
     args.out.mkdir(parents=True, exist_ok=True)
     report = args.out / f"player-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    report.write_text(json.dumps({"times_ms": times, "median_ms": med, "ratio_click_to_bare": ratio}, indent=2))
+    report.write_text(json.dumps({"times_ms": times, "median_ms": med, "ratio_click_to_bare": ratio,
+                                  "idle_waits": waits}, indent=2))
     log(f"report: {report}")
     return 0
+
+
+def _dock_one_clip(stack: Stack, tmp: Path) -> dict:
+    """Through the public paths only: unit, users and station by the HTTP API (as the box's admin),
+    a camera folder with one clip docked by `evidence-dock ingest`, then poll until it is processed."""
+    with stack.http(timeout=60) as api:
+        api.post("/api/v1/units", json={"code": "DD01", "name": "一大队", "level": "brigade"}).raise_for_status()
+        for police_id, name, role in ((OFFICER, "张伟", "officer"), (HANDLER, "李娜", "case_handler")):
+            api.post("/api/v1/users", json={"police_id": police_id, "name": name, "role": role,
+                                            "password": PASSWORD, "unit_code": "DD01"}).raise_for_status()
+        r = api.post("/api/v1/stations", json={"name": "DD01 采集站", "unit_code": "DD01"})
+        r.raise_for_status()
+        camera = tmp / "camera" / "DCIM"
+        camera.mkdir(parents=True)
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=15:duration=6", "-f", "lavfi", "-i", "sine=frequency=220:duration=6",
+                        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                        "-shortest", str(camera / CLIP)], check=True, stdin=subprocess.DEVNULL)
+        env_file = tmp / "dock.env"
+        env_file.write_text(f"DOCK_SERVER_URL={stack.api_url}\nDOCK_STATION_KEY={r.json()['api_key']}\n"
+                            f"DOCK_SPOOL_DIR={tmp / 'spool'}\nDOCK_WIPE=false\nDOCK_VERIFY_TIMEOUT_SECONDS=300\n")
+        log("docking a camera with one clip (evidence-dock ingest)")
+        dock = Path(stack.python).parent / "evidence-dock"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCK_")}
+        subprocess.run([str(dock), "ingest", str(camera.parent), "-c", str(env_file)], env=env, cwd=tmp,
+                       check=True, capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            items = api.get("/api/v1/recordings", params={"page_size": 10}).json()["items"]
+            clip = next((i for i in items if i["original_filename"] == CLIP), None)
+            if clip and clip["processing_state"] == "ready":
+                return clip
+            if clip and clip["processing_state"] in ("unplayable", "failed"):
+                raise RuntimeError(f"the clip was not processed: {clip}")
+            time.sleep(1)
+        raise RuntimeError("the clip was not processed within 300 s")
 
 
 def _first_frame(page) -> float:
@@ -198,8 +244,8 @@ def _bare_server() -> ThreadingHTTPServer:
     return server
 
 
-def _bare(context, server, world, headers: dict, rec_id: int) -> float:
-    r = world.http.post(f"/api/v1/recordings/{rec_id}/playback", headers=headers)
+def _bare(context, server, api: httpx.Client, headers: dict, rec_id: int) -> float:
+    r = api.post(f"/api/v1/recordings/{rec_id}/playback", headers=headers)
     r.raise_for_status()
     page = context.new_page()
     try:

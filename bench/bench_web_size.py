@@ -1,6 +1,8 @@
 """JavaScript and CSS the browser fetches for the first page after sign-in, gzip (goal ≤ 350 KB).
 
-Builds web/ (unless --no-build and web/dist exists), starts `evidence serve`, signs in in Chromium
+Builds web/ (unless --no-build and web/dist exists), starts `evidence serve` through
+`_stack.Stack(box=True)` (the single box serves web/dist at /), makes the users through the HTTP
+API, waits for an idle machine (`_idle.py`), signs in in Chromium
 (Playwright, /usr/bin/chromium) as an officer (lands on My work) and as a case handler (lands on
 the evidence library), and sums what the browser actually fetched from the login page to the
 settled landing page: every response of type script or stylesheet, its body gzipped at level 6.
@@ -10,7 +12,7 @@ same Vite and Vue from web/node_modules. Element Plus's full bundle (dist/index.
 dist/index.css, gzip 6) is printed as well, for scale: it is what importing the whole library
 would ship before the application's own code.
 
-    .venv/bin/python bench/bench_web_size.py [--no-build] [--keep]
+    .venv/bin/python bench/bench_web_size.py [--no-build] [--keep] [--idle-timeout 600]
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ import threading
 from functools import partial
 from pathlib import Path
 
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import log, save_report  # noqa: E402
-from _serve import Server  # noqa: E402
+from _idle import add_idle_option, wait_for_idle  # noqa: E402
+from _stack import Stack  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
@@ -113,16 +115,14 @@ def serve_static(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def make_users(api_url: str, admin_password: str) -> None:
-    with httpx.Client(base_url=api_url, timeout=30) as http:
-        r = http.post("/api/v1/auth/login", json={"police_id": "admin", "password": admin_password})
-        r.raise_for_status()
-        admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        r = http.post("/api/v1/units", headers=admin, json={"code": "BW01", "name": "一大队", "level": "brigade"})
+def make_users(stack: Stack) -> None:
+    """A unit, an officer and a case handler, through the HTTP API as the box's admin."""
+    with stack.http(timeout=30) as http:
+        r = http.post("/api/v1/units", json={"code": "BW01", "name": "一大队", "level": "brigade"})
         r.raise_for_status()
         for police_id, role in (("710001", "officer"), ("710002", "case_handler")):
-            r = http.post("/api/v1/users", headers=admin, json={"police_id": police_id, "name": "测试", "role": role,
-                                                                "password": PASSWORD, "unit_code": "BW01"})
+            r = http.post("/api/v1/users", json={"police_id": police_id, "name": "测试", "role": role,
+                                                 "password": PASSWORD, "unit_code": "BW01"})
             r.raise_for_status()
 
 
@@ -165,28 +165,32 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-build", action="store_true", help="use web/dist as it is")
     parser.add_argument("--keep", action="store_true", help="keep the run folder")
+    add_idle_option(parser)
     args = parser.parse_args()
     if not args.no_build or not (WEB / "dist" / "index.html").is_file():
         build_web()
     tmp = Path(tempfile.mkdtemp(prefix="bench-web-size-"))
-    server = Server(tmp)
+    stack = Stack(tmp, box=True)  # `evidence serve`: the whole single box, web/dist at /
     static = None
     try:
         hello_dist = build_hello(tmp)
-        server.start()
-        make_users(server.api_url, (server.data / "secrets" / "initial_admin_password").read_text().strip())
+        stack.start()
+        make_users(stack)
         static, hello_url = serve_static(hello_dist)
         from playwright.sync_api import sync_playwright
 
+        # What is fetched does not depend on the load, but a busy machine can end "networkidle" early.
+        waits = [wait_for_idle("first pages and the peer", args.idle_timeout, own=stack.pids)]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-            ours = {pid: first_page(browser, server.api_url, pid) for pid in ("710001", "710002")}
+            ours = {pid: first_page(browser, stack.api_url, pid) for pid in ("710001", "710002")}
             hello = hello_page(browser, hello_url)
             browser.close()
         peer_raw, peer_gz = hello.totals()
         ep_full = element_plus_full()
         report = {"goal_kb": GOAL_KB, "peer": "bare Vite + Vue hello build (same Vite and Vue)",
-                  "peer_gzip_bytes": peer_gz, "element_plus_full_gzip_bytes": ep_full, "pages": {}}
+                  "peer_gzip_bytes": peer_gz, "element_plus_full_gzip_bytes": ep_full, "pages": {},
+                  "idle_waits": [w.as_dict() for w in waits]}
         print()
         print(f"{'first page after sign-in':<34}{'files':>6}{'raw':>12}{'gzip -6':>12}{'vs hello':>10}{'vs EP full':>12}")
         worst = 0
@@ -209,7 +213,7 @@ def main() -> int:
     finally:
         if static:
             static.shutdown()
-        server.stop()
+        stack.stop()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
