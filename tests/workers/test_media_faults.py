@@ -90,7 +90,7 @@ def test_transcode_backlog_does_not_delay_verification_and_a_killed_worker_is_re
     from workers.tasks import sweep_processing
 
     _wait(lambda: sweep_processing() >= 1, 30, "the sweep to notice the dead worker")
-    rec = wait_processed([sha], timeout=180)[sha]
+    rec = wait_processed([sha], timeout=420)[sha]
     assert rec.processing_state == "ready" and rec.proxy_method == "transcode"
     assert rec.processing_attempts == 2, "the transcode ran twice: killed once, then to the end"
     with session_scope() as s:
