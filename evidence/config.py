@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     processing_max_attempts: int = Field(3, ge=1, description="Automatic tries before a recording is left `failed`.")
     processing_stale_seconds: int = Field(300, ge=5, description="A `processing` recording whose worker has not reported for this long is queued again.")
     processing_heartbeat_seconds: int = Field(20, ge=1, description="How often a running task reports that it is alive.")
+    on_time_import_hours: int = Field(24, ge=1, description="A recording docked within this many hours of its end counts as imported on time (supervision and assessment).")
     fixity_daily_gb: float = Field(200.0, ge=0, description="Originals re-hashed per day by the fixity sweep (0: all of them each day).")
     fixity_interval_minutes: int = Field(60, ge=1, description="How often the fixity sweep runs.")
     coverage_rules: dict[str, dict] = Field(default_factory=dict, description="JSON overrides of the coverage rules per event type ('*' for all), e.g. {\"ticket\": {\"default_minutes\": 20}}. See README.")

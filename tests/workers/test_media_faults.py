@@ -84,13 +84,21 @@ def test_transcode_backlog_does_not_delay_verification_and_a_killed_worker_is_re
     time.sleep(1.0)
     os.killpg(service.transcoder.pid, signal.SIGKILL)
     service.transcoder.wait()
-    assert _state(sha).processing_state == "processing"  # left behind by the dead worker
+    dead = _state(sha)
+    assert dead.processing_state == "processing"  # left behind by the dead worker
     service.transcoder = start_worker(service.env, service.data_dir / "transcoder2.log", "transcode", 2)
     # The sweep (run by beat every 30 s in production) re-queues it once its heartbeat is stale.
+    # Other tests share this database and may leave stalled recordings of their own, so wait
+    # until the dead worker's claim on *this* recording is gone, not for any re-queue.
     from workers.tasks import sweep_processing
 
-    _wait(lambda: sweep_processing() >= 1, 30, "the sweep to notice the dead worker")
-    rec = wait_processed([sha], timeout=420)[sha]
+    def claim_dropped() -> bool:
+        sweep_processing()
+        now = _state(sha)
+        return now.processing_state != "processing" or now.processing_owner != dead.processing_owner
+
+    _wait(claim_dropped, 60, "the sweep to drop the dead worker's claim")
+    rec = wait_processed([sha], timeout=180)[sha]
     assert rec.processing_state == "ready" and rec.proxy_method == "transcode"
     assert rec.processing_attempts == 2, "the transcode ran twice: killed once, then to the end"
     with session_scope() as s:
