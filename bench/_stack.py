@@ -155,13 +155,18 @@ class Stack:
             self._spawn("worker", [self.python, "-m", "celery", "-A", self.celery_app, "worker", "-Q", "fast",
                                    "--concurrency", str(self.worker), "--loglevel", "warning"])
         if self.api:
-            self._cli("create-admin", "--police-id", ADMIN_ID, "--name", "Bench admin",
-                      "--password", self.admin_password)
-            self._spawn("api", [self.python, "-m", "uvicorn", self.api_app, "--host", "127.0.0.1", "--port",
-                                str(api_port), "--no-access-log", "--log-level", "warning"])
-            self.api_url = f"http://127.0.0.1:{api_port}"
-            self._wait_api(180)
-            self.login(ADMIN_ID)
+            self.start_api()
+
+    def start_api(self, admin_id: str = ADMIN_ID) -> None:
+        """The admin (`evidence create-admin`) and the API under uvicorn. Called by start() when
+        api=True; a bench that bulk-loads rows with fixed ids first calls it after the load."""
+        self._cli("create-admin", "--police-id", admin_id, "--name", "Bench admin",
+                  "--password", self.admin_password)
+        self._spawn("api", [self.python, "-m", "uvicorn", self.api_app, "--host", "127.0.0.1", "--port",
+                            self.env["EVIDENCE_API_PORT"], "--no-access-log", "--log-level", "warning"])
+        self.api_url = f"http://127.0.0.1:{self.env['EVIDENCE_API_PORT']}"
+        self._wait_api(180)
+        self.login(admin_id)
 
     def _wait_api(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -191,6 +196,13 @@ class Stack:
     def http(self, **kw) -> httpx.Client:
         return httpx.Client(base_url=self.api_url, headers={"Authorization": f"Bearer {self.token}"},
                             timeout=kw.pop("timeout", 300), **kw)
+
+    def login_as(self, police_id: str, password: str) -> str:
+        """A token of another user made through the API (the stack's own token is unchanged)."""
+        r = httpx.post(self.api_url + "/api/v1/auth/login", json={"police_id": police_id, "password": password},
+                       timeout=60)
+        r.raise_for_status()
+        return r.json()["access_token"]
 
     def login(self, police_id: str) -> str:
         r = httpx.post(self.api_url + "/api/v1/auth/login", json={"police_id": police_id,
