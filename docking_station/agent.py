@@ -14,7 +14,7 @@ from pathlib import Path
 from docking_station import __version__, names
 from docking_station.client import ServerError, StationClient
 from docking_station.config import AgentSettings
-from docking_station.identify import compile_patterns, folder_serial, identify, read_device_info
+from docking_station.identify import camera_officers, compile_patterns, folder_serial, identify, read_device_info
 from docking_station.journal import Entry, Journal, now
 from docking_station.spool import GB, Spool, SpoolFull
 from docking_station.uploader import TokenBucket, UploadEvents, Uploader
@@ -28,18 +28,25 @@ class CameraReport:
 
     root: Path
     camera: str
+    serial: str | None = None  # from the device-info file, or the one all file names agree on
+    officers: list[str] = field(default_factory=list)  # 警号 named by the files (or the device-info file)
     files: int = 0
     copied: int = 0
     copied_bytes: int = 0
     already_spooled: int = 0
     waiting: list[str] = field(default_factory=list)  # still on the camera, with the reason
+    problem: str | None = None  # why stage 1 stopped short: one of PROBLEMS
     complete: bool = False
 
 
-class StageOneEvents:
-    """Hooks for the operator's display of stage 1."""
+# What can keep files on a camera, as CameraReport.problem (the dock screen words each one).
+PROBLEMS = ("camera_unreadable", "read_error", "camera_removed", "spool_full", "agent_stopping")
 
-    def camera_started(self, camera: str, files: int, total_bytes: int) -> None: ...
+
+class StageOneEvents:
+    """Hooks for the operator's display of stage 1 (dock_state.DockState counts them)."""
+
+    def camera_started(self, report: CameraReport, files: int, total_bytes: int) -> None: ...
     def file_started(self, camera: str, name: str, size: int) -> None: ...
     def bytes_copied(self, camera: str, name: str, n: int) -> None: ...
     def file_done(self, camera: str, name: str) -> None: ...
@@ -93,11 +100,12 @@ class Agent:
         root = root.resolve()
         device = read_device_info(root, self.settings.device_info_files)
         camera = device.serial or names.safe(root.name)
-        report = CameraReport(root=root, camera=camera)
+        report = CameraReport(root=root, camera=camera, serial=device.serial)
         try:
             files = list_camera_files(root, set(self.settings.device_info_files))
         except OSError as exc:
             report.waiting.append(f"camera unreadable: {exc}")
+            report.problem = "camera_unreadable"
             self.stage1_events.camera_done(report)
             return report
         report.files = len(files)
@@ -108,6 +116,7 @@ class Agent:
                 st = path.stat()
             except OSError as exc:
                 report.waiting.append(f"{names.safe(path.name)}: {exc}")
+                report.problem = "read_error"
                 continue
             rel = str(path.relative_to(root))
             known = self.journal.find(camera, rel, st.st_size, st.st_mtime_ns)
@@ -119,24 +128,30 @@ class Agent:
             todo.append((path, st, known))
         # Important files first, then oldest first.
         folder = folder_serial(files, self.patterns)  # for files whose name carries no serial
+        report.serial = device.serial or folder
+        report.officers = camera_officers(files, device, self.patterns)
         todo.sort(key=lambda t: (not identify(t[0], device, self.patterns).important, t[1].st_mtime_ns))
-        self.stage1_events.camera_started(camera, len(todo), sum(t[1].st_size for t in todo))
+        self.stage1_events.camera_started(report, len(todo), sum(t[1].st_size for t in todo))
         for path, st, known in todo:
             if self.stop.is_set():
                 report.waiting.append("agent stopping")
+                report.problem = "agent_stopping"
                 break
             rel = str(path.relative_to(root))
             try:
                 self._copy_one(camera, root, path, rel, st, docked_at, device, report, folder)
             except SpoolFull as exc:
                 report.waiting.append(f"{names.safe(rel)}: {exc}")
+                report.problem = "spool_full"
                 log.error("stage 1 stopped for camera %s: %s", camera, exc)
                 break
             except OSError as exc:  # unplugged mid-copy, or an unreadable file
                 report.waiting.append(f"{names.safe(rel)}: {exc.strerror or exc}")
+                report.problem = "read_error"
                 log.warning("could not copy %s from camera %s: %s", names.safe(rel), camera, exc)
                 if not root.exists():
                     report.waiting.append("camera removed during copy; the rest waits for the next dock")
+                    report.problem = "camera_removed"
                     break
         report.complete = not report.waiting
         self.stage1_events.camera_done(report)

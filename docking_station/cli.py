@@ -56,6 +56,14 @@ def _require_key(settings: AgentSettings) -> None:
         raise typer.Exit(2)
 
 
+def _open_screen(settings: AgentSettings, state):
+    from docking_station.screen import open_screen
+
+    page, line = open_screen(state, settings.screen_host, settings.screen_port)
+    console.print(line if page else f"[yellow]{line}[/]")
+    return page
+
+
 def _stop_on_signals(agent) -> None:
     def handler(signum, _frame):
         console.print(f"[yellow]received {signal.Signals(signum).name}: finishing the current step and stopping…[/]")
@@ -69,6 +77,8 @@ def _stop_on_signals(agent) -> None:
 def ingest(cameras: Annotated[list[Path], typer.Argument(help="Camera folder(s) to ingest now")],
            config: ConfigOpt = None, wipe: Annotated[bool | None, typer.Option(help="Override the wipe policy")] = None,
            spool_only: Annotated[bool, typer.Option(help="Stage 1 only: copy to the spool, upload later")] = False,
+           screen: Annotated[bool, typer.Option("--screen/--no-screen",
+                                                help="Also show the dock screen's page (DOCK_SCREEN_PORT) while it runs")] = False,
            verbose: bool = False) -> None:
     """One shot: copy the given camera folders to the spool, upload, wait for verification.
 
@@ -76,6 +86,7 @@ def ingest(cameras: Annotated[list[Path], typer.Argument(help="Camera folder(s) 
     """
     from docking_station.agent import Agent
     from docking_station.display import Display, summary
+    from docking_station.dock_state import DockState
 
     settings = load_settings(config)
     if wipe is not None:
@@ -86,7 +97,9 @@ def ingest(cameras: Annotated[list[Path], typer.Argument(help="Camera folder(s) 
         console.print(f"[red]not a folder:[/] {', '.join(missing)}")
         raise typer.Exit(2)
     setup_logging(settings, verbose)
-    with Display(console) as display:
+    state = DockState(forget_after=settings.screen_forget_minutes * 60)
+    page = _open_screen(settings, state) if screen else None
+    with Display(console, state) as display:
         agent = Agent(settings, stage1_events=display, upload_events=display.upload_events())
         _stop_on_signals(agent)
         try:
@@ -97,6 +110,8 @@ def ingest(cameras: Annotated[list[Path], typer.Argument(help="Camera folder(s) 
             counts = agent.journal.counts()
         finally:
             agent.close()
+            if page:
+                page.stop()
     summary(console, reports, agent.uploader.outcome, counts, problems)
     failed = problems or any(r.waiting for r in reports)
     raise typer.Exit(1 if failed else 0)
@@ -104,8 +119,11 @@ def ingest(cameras: Annotated[list[Path], typer.Argument(help="Camera folder(s) 
 
 @app.command()
 def run(config: ConfigOpt = None, verbose: bool = False) -> None:
-    """Service mode: watch the mount roots, ingest every camera docked, upload continuously."""
+    """Service mode: watch the mount roots, ingest every camera docked, upload continuously.
+
+    The dock screen's page (DOCK_SCREEN_HOST:DOCK_SCREEN_PORT, 0 turns it off) runs with it."""
     from docking_station.agent import Agent
+    from docking_station.dock_state import DockState
 
     settings = load_settings(config)
     _require_key(settings)
@@ -113,14 +131,18 @@ def run(config: ConfigOpt = None, verbose: bool = False) -> None:
         console.print("[red]no mount roots:[/] set DOCK_MOUNT_ROOTS, e.g. '[\"/media/cameras\"]'")
         raise typer.Exit(2)
     setup_logging(settings, verbose)
-    agent = Agent(settings)
+    state = DockState(forget_after=settings.screen_forget_minutes * 60)
+    agent = Agent(settings, stage1_events=state, upload_events=state.upload_events())
     _stop_on_signals(agent)
+    page = _open_screen(settings, state)
     logging.getLogger(__name__).info("agent started: watching %s, spool %s, wipe=%s",
                                      [str(r) for r in settings.mount_roots], settings.spool_dir, settings.wipe)
     try:
         agent.run_forever()
     finally:
         agent.close()
+        if page:
+            page.stop()
 
 
 @app.command()

@@ -37,6 +37,10 @@ class AgentSettings(BaseSettings):
     heartbeat_seconds: float = Field(60.0, gt=0, description="How often the station reports to the server.")
     verify_timeout_seconds: float = Field(3600, gt=0, description="How long to wait for server verification in one-shot mode.")
     log_file: Path | None = Field(None, description="Log file (default: spool_dir/agent.log).")
+    screen_host: str = Field("127.0.0.1", description="Address the dock screen's page listens on (the dock PC's own "
+                                                       "browser; another address shows serials and 警号 to that network).")
+    screen_port: int = Field(8765, ge=0, le=65535, description="Port of the dock screen's page (0: no page).")
+    screen_forget_minutes: float = Field(10.0, gt=0, description="How long an undocked camera stays on the dock screen.")
 
     @property
     def journal_path(self) -> Path:

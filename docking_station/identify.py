@@ -138,6 +138,19 @@ def folder_serial(paths: list[Path], patterns: list[re.Pattern]) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
+def camera_officers(paths: list[Path], device: DeviceInfo, patterns: list[re.Pattern]) -> list[str]:
+    """The 警号 a camera's files name, most files first (the device-info file's one leads): what
+    the dock screen shows beside the serial, so an officer finds their camera's tile."""
+    counts: dict[str, int] = {}
+    if device.police_id and POLICE_ID.match(device.police_id):
+        counts[device.police_id] = len(paths) + 1
+    for path in paths:
+        police_id = (_from_filename(path.name, patterns) or {}).get("police_id")
+        if police_id and POLICE_ID.match(police_id):
+            counts[police_id] = counts.get(police_id, 0) + 1
+    return sorted(counts, key=lambda k: (-counts[k], k))
+
+
 def identify(path: Path, device: DeviceInfo, patterns: list[re.Pattern], folder: str | None = None) -> FileIdentity:
     parsed = _from_filename(path.name, patterns) or {}
     kind = media_kind(path.name)

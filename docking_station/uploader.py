@@ -42,11 +42,23 @@ class TokenBucket:
 
 @dataclass
 class UploadEvents:
-    """Hooks for the operator's display."""
+    """Hooks for the operator's display (dock_state.DockState counts them)."""
 
     file_started: Callable[[Entry], None] = lambda e: None
     bytes_sent: Callable[[Entry, int], None] = lambda e, n: None
+    file_uploaded: Callable[[Entry], None] = lambda e: None  # every byte sent; the server is hashing it
     file_done: Callable[[Entry, str], None] = lambda e, outcome: None
+    # What holds uploads back now (kind, detail), or (None, None) once a round went through.
+    problem: Callable[[str | None, str | None], None] = lambda kind, detail: None
+
+
+# The kinds of UploadEvents.problem (the dock screen words each one).
+UPLOAD_PROBLEMS = ("server_unreachable", "server_busy", "resending", "spool_unreadable")
+
+
+def problem_kind(exc: ServerError) -> str:
+    """No answer (or object storage out of reach) vs. a server that answers but is overloaded."""
+    return "server_unreachable" if exc.status == 0 else "server_busy"
 
 
 @dataclass
@@ -101,6 +113,7 @@ class Uploader:
                 self.outcome.bytes_sent += sent
         if status == "verifying":
             # The server is hashing it: no file slot waits for that; a later round asks again.
+            self.events.file_uploaded(e)
             self.journal.update(e.id, state="verifying", session_id=answer["session_id"])
             return "verifying"
         if status == "verified":
@@ -144,15 +157,20 @@ class Uploader:
         backoff = 1.0
         while not stop.is_set():
             pending = self.journal.pending_uploads()
+            if not pending:
+                self.events.problem(None, None)
             if not pending or (deadline and time.monotonic() > deadline):
                 break
             errors, stepped = self._round(pending, stop)
             if errors:
-                self.last_error = errors[-1]
-                log.warning("upload round had %d problem(s), next try in %.0fs: %s", len(errors), backoff, errors[-1])
+                kind, self.last_error = errors[-1]
+                self.events.problem(kind, self.last_error)
+                log.warning("upload round had %d problem(s), next try in %.0fs: %s", len(errors), backoff,
+                            self.last_error)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
             else:
+                self.events.problem(None, None)
                 backoff = 1.0
                 if not stepped:  # everything left is being verified by the server
                     if not until_verified:
@@ -160,7 +178,7 @@ class Uploader:
                     stop.wait(self.verify_poll)
         return self.outcome
 
-    def _settle_verifying(self, pending: list[Entry], problems: list[str]) -> list[Entry]:
+    def _settle_verifying(self, pending: list[Entry], problems: list[tuple[str, str]]) -> list[Entry]:
         """Ask once for every file the server is still hashing and settle those it finished.
         Returns the entries that still need a step (files the server no longer knows included);
         a failed verification is added to `problems`, so the next send backs off."""
@@ -177,19 +195,19 @@ class Uploader:
                 self._verified(e, answer["recording_id"])
             elif answer["status"] == "failed":
                 self._spool_suspect(e, answer.get("reason") or "verification failed")
-                problems.append(f"{e.filename}: {answer.get('reason') or 'verification failed'}")
+                problems.append(("resending", f"{e.filename}: {answer.get('reason') or 'verification failed'}"))
             elif answer["status"] != "verifying":
                 rest.append(e)
         return rest
 
-    def _round(self, pending: list[Entry], stop: threading.Event) -> tuple[list[str], int]:
+    def _round(self, pending: list[Entry], stop: threading.Event) -> tuple[list[tuple[str, str]], int]:
         """Settle what the server finished verifying, then step a few files (a short round, so
-        verified files are seen, and wiped, soon). Returns (problems, files stepped)."""
-        errors: list[str] = []
+        verified files are seen, and wiped, soon). Returns (problems as (kind, text), files stepped)."""
+        errors: list[tuple[str, str]] = []
         try:
             pending = self._settle_verifying(pending, errors)
         except ServerError as exc:
-            return [f"asking how verification goes: {exc}"], 0
+            return [(problem_kind(exc), f"asking how verification goes: {exc}")], 0
         # Files with the same content (same hash) go once per round; the others follow next round
         # and are answered "already verified".
         seen: set[str] = set()
@@ -209,21 +227,21 @@ class Uploader:
                     state = self.step(e)
                     if state in ("spooled", "copying"):  # the server refused its bytes: back off, send again
                         with lock:
-                            errors.append(f"{e.filename}: {self.journal.get(e.id).last_error}")
+                            errors.append(("resending", f"{e.filename}: {self.journal.get(e.id).last_error}"))
                 except ServerError as exc:
                     if exc.status == 409 and "bad_part" in exc.body:
                         self._spool_suspect(e, exc.detail)  # a part of the wrong size: is the spool copy whole?
                         with lock:
-                            errors.append(f"{e.filename}: {exc.detail}")
+                            errors.append(("resending", f"{e.filename}: {exc.detail}"))
                     elif exc.transient:
                         with lock:
-                            errors.append(f"{e.filename}: {exc}")
+                            errors.append((problem_kind(exc), f"{e.filename}: {exc}"))
                         self.journal.update(e.id, last_error=str(exc)[:500])
                     else:
                         self._refused(e, exc)
                 except OSError as exc:
                     with lock:
-                        errors.append(f"{e.filename}: {exc}")
+                        errors.append(("spool_unreadable", f"{e.filename}: {exc}"))
                     self.journal.update(e.id, last_error=str(exc)[:500])
 
         threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.file_concurrency)]
