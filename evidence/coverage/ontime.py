@@ -36,18 +36,22 @@ def is_on_time(started_at: datetime, duration_seconds: float | None, docked_at: 
     return docked_at <= end + timedelta(hours=hours)
 
 
-def _on_time_sql(dialect: str, hours: int):
-    """The rule of `is_on_time` as a SQL condition on a recording (arrival: docked, else uploaded)."""
+def _on_time_flag(dialect: str, hours: int):
+    """The rule of `is_on_time` as a SQL expression: 1 when a recording (arrival: docked, else
+    uploaded) was on time, else 0."""
     arrived = func.coalesce(Recording.docked_at, Recording.uploaded_at)
     allowed = func.coalesce(Recording.duration_seconds, 0.0) + hours * 3600
     if dialect == "postgresql":
-        return arrived <= Recording.started_at + func.make_interval(0, 0, 0, 0, 0, 0, allowed)
-    # SQLite keeps UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds from strftime,
-    # the fraction from the text after the seconds (exact to the microsecond, like timedelta).
+        return case((arrived <= Recording.started_at + func.make_interval(0, 0, 0, 0, 0, 0, allowed), 1), else_=0)
+    # SQLite keeps UTCDateTime as text 'YYYY-MM-DD HH:MM:SS.ffffff'. julianday() reads it fast but
+    # only to the millisecond; within 10 ms of the deadline the exact reading decides: whole
+    # seconds from strftime, the fraction from the text after the seconds (to the microsecond).
     def seconds(text):
-        return (cast(func.strftime("%s", text), Integer)
-                + func.coalesce(cast(func.substr(text, 20), Float), 0.0))
-    return seconds(arrived) - seconds(Recording.started_at) <= allowed
+        return cast(func.strftime("%s", text), Integer) + func.coalesce(cast(func.substr(text, 20), Float), 0.0)
+
+    rough = (func.julianday(arrived) - func.julianday(Recording.started_at)) * 86400.0
+    exact = seconds(arrived) - seconds(Recording.started_at) <= allowed
+    return case((rough < allowed - 0.01, 1), (rough > allowed + 0.01, 0), (exact, 1), else_=0)
 
 
 def on_time_by_officer(session: Session, start: datetime, end: datetime,
@@ -56,8 +60,8 @@ def on_time_by_officer(session: Session, start: datetime, end: datetime,
     [start, end) and were verified, with how many were docked on time."""
     hours = get_settings().on_time_import_hours
     arrived = func.coalesce(Recording.docked_at, Recording.uploaded_at)
-    on_time = _on_time_sql(session.get_bind().dialect.name, hours)
-    query = (select(Recording.officer_id, func.count(), func.sum(case((on_time, 1), else_=0)))
+    on_time = _on_time_flag(session.get_bind().dialect.name, hours)
+    query = (select(Recording.officer_id, func.count(), func.sum(on_time))
              .where(Recording.status == RecordingStatus.verified.value,
                     Recording.started_at >= start, Recording.started_at < end, arrived.is_not(None))
              .group_by(Recording.officer_id))
