@@ -215,4 +215,10 @@ def test_an_admin_picks_the_unit_in_english_on_a_phone(pages, scene):
     page.set_viewport_size(DESKTOP)
     page.wait_for_timeout(300)
     pages.shot(page, "overview-desktop-en")
+    # Printed: the page alone, without the menu bar and the controls.
+    page.emulate_media(media="print")
+    assert not page.locator(".layout .header").is_visible()
+    assert not page.get_by_test_id("period").is_visible()
+    assert page.get_by_test_id("type-table").is_visible()
+    pages.shot(page, "overview-print-en")
     assert pages.problems == []
