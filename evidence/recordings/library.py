@@ -141,6 +141,15 @@ def _filtered(session: Session, user: User, f: LibraryFilter) -> Select | None:
     return query
 
 
+def count(session: Session, user: User, f: LibraryFilter) -> int:
+    """How many recordings the library lists for this filter (every one, no cap): a to-do count
+    that links to the list shows the number the list will hold."""
+    query = _filtered(session, user, f)
+    if query is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(query.with_only_columns(Recording.id).subquery()))
+
+
 def _order(sort: str, descending: bool):
     column = SORTS.get(sort)
     if column is None:

@@ -26,7 +26,9 @@ RAW_KEY = re.compile(r"(?<![\w.])(?:%s)\.[a-zA-Z][\w.]*" % "|".join(map(re.escap
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Names of people and units are data, not texts: they stay as written in either language.
 DATA_WORDS = [name for name, _, _ in USERS.values()] + ["城区支队", "一大队", "二大队", "采集站"]
-WALKERS = ("010203", "020304")  # an officer and a case handler: every page either may open
+# An officer and a case handler walk every page either may open; the supervisor then walks only
+# the pages neither may open (the home page of supervisors, auditors and admins).
+WALKERS = ("010203", "020304", "030405")
 HEADINGS = ("h1, h2, h3, h4, .page-title, th, .el-menu-item, .el-sub-menu__title, .el-result__title, "
             ".el-card__header, .el-tabs__item, .el-form-item__label, .el-step__title, .el-dialog__title, "
             ".el-drawer__title, .el-descriptions__label")
@@ -127,6 +129,8 @@ def test_every_page_renders_translated(pages, web_world, records, language, view
         page = pages.open(police_id, viewport=viewport, language=language)
         for route in routes:
             if route["public"] or (route["roles"] and role not in route["roles"]):
+                continue
+            if police_id == WALKERS[-1] and route["name"] in walked:
                 continue
             missing = [p for p in route["params"] if p not in records.get(route["name"], {})]
             assert not missing, f"route {route['name']} ({route['path']}) takes {missing}: name a record for it " \

@@ -16,8 +16,11 @@ declare module "vue-router" {
 }
 
 const CASE_ROLES: Role[] = ["case_handler", "supervisor", "admin", "auditor"];
+const OVERSEER_ROLES: Role[] = ["supervisor", "auditor", "admin"];
 
 export const pageRoutes: RouteRecordRaw[] = [
+  { path: "overview", name: "overview", component: () => import("@/pages/OverviewPage.vue"),
+    meta: { roles: OVERSEER_ROLES, title: "menu.overview" } },
   { path: "my", name: "my", component: () => import("@/pages/MyWorkPage.vue"),
     meta: { roles: ["officer", "supervisor", "case_handler"], title: "menu.my" } },
   { path: "library", name: "library", component: () => import("@/pages/LibraryPage.vue"), meta: { title: "menu.library" } },
@@ -38,7 +41,8 @@ export const routes: RouteRecordRaw[] = [
 ];
 
 export function homeFor(role: Role | undefined): string {
-  return role === "officer" ? "/my" : "/library";
+  if (role === "officer") return "/my";
+  return role && OVERSEER_ROLES.includes(role) ? "/overview" : "/library";
 }
 
 export const router = createRouter({ history: createWebHistory(), routes });

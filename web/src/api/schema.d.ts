@@ -999,6 +999,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervision/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Coverage per enforcement type, on-time import, camera hours and to-do counts for a day, week or month (who: supervisor own unit and below, auditor/admin all units or one) */
+        get: operations["overview_api_v1_supervision_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/units": {
         parameters: {
             query?: never;
@@ -1614,6 +1631,26 @@ export interface components {
             recordings_corrected: number;
             /** Serial */
             serial: string;
+        };
+        /** Counts */
+        Counts: {
+            /**
+             * Activation Rate
+             * @description covered ÷ events no longer pending, as in /coverage/summary
+             */
+            activation_rate: number | null;
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /** Late Uploads */
+            late_uploads: number;
+            /** Missing */
+            missing: number;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
         };
         /** DatabaseHealth */
         DatabaseHealth: {
@@ -2235,6 +2272,29 @@ export interface components {
              */
             status: "covered" | "partial" | "missing" | "pending";
         };
+        /** OnTimeOut */
+        OnTimeOut: {
+            /**
+             * Hours
+             * @description the on-time rule: docked within this many hours of the recording's end
+             */
+            hours: number;
+            /**
+             * On Time
+             * @description verified recordings docked within `hours` of their end
+             */
+            on_time: number;
+            /**
+             * Rate
+             * @description on_time ÷ total; empty when there is none
+             */
+            rate: number | null;
+            /**
+             * Total
+             * @description verified recordings started in the period whose dock time is known
+             */
+            total: number;
+        };
         /** OutsideUnitView */
         OutsideUnitView: {
             /** Action */
@@ -2260,6 +2320,65 @@ export interface components {
             user: string;
             /** User Unit Id */
             user_unit_id: number | null;
+        };
+        /** OverviewOut */
+        OverviewOut: {
+            /**
+             * End
+             * Format: date
+             * @description last day of the period (inclusive)
+             */
+            end: string;
+            /**
+             * From
+             * Format: date-time
+             * @description the period's start as an instant
+             */
+            from: string;
+            on_time: components["schemas"]["OnTimeOut"];
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "day" | "week" | "month";
+            /**
+             * Recorded Seconds
+             * @description sum of their durations (camera hours × 3600)
+             */
+            recorded_seconds: number;
+            /**
+             * Recordings
+             * @description verified recordings started in the period
+             */
+            recordings: number;
+            /**
+             * Start
+             * Format: date
+             * @description first day of the period, in the unit's time zone
+             */
+            start: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * To
+             * Format: date-time
+             * @description the period's end (exclusive)
+             */
+            to: string;
+            todo: components["schemas"]["TodoOut"];
+            totals: components["schemas"]["Counts"];
+            /**
+             * Types
+             * @description the enforcement types, always in the same order, then any other type
+             */
+            types: components["schemas"]["TypeCounts"][];
+            /** @description the unit read, with the units under it; empty: every unit */
+            unit: components["schemas"]["UnitBrief"] | null;
+            /**
+             * Units
+             * @description units the caller may pick
+             */
+            units: components["schemas"]["UnitChoice"][];
         };
         /** PartUrl */
         PartUrl: {
@@ -2915,6 +3034,34 @@ export interface components {
             /** Kept */
             kept: components["schemas"]["KeptItem"][];
         };
+        /** TodoOut */
+        TodoOut: {
+            /**
+             * Access Requests To Decide
+             * @description access requests waiting that the caller may decide (any date); empty for auditors
+             */
+            access_requests_to_decide: number | null;
+            /**
+             * Accident Cases Without Recording
+             * @description accident cases none of whose events has footage
+             */
+            accident_cases_without_recording: number;
+            /**
+             * Late Uploads
+             * @description events whose footage reached the server after the deadline
+             */
+            late_uploads: number;
+            /**
+             * Missing Or Partial
+             * @description events of the period with no or only partial footage
+             */
+            missing_or_partial: number;
+            /**
+             * Unlinked Recordings
+             * @description recordings started in the period, linked to no event and on no case
+             */
+            unlinked_recordings: number;
+        };
         /** TokenOut */
         TokenOut: {
             /** Access Token */
@@ -2946,6 +3093,51 @@ export interface components {
             };
             /** Id */
             id: number;
+        };
+        /** TypeCounts */
+        TypeCounts: {
+            /**
+             * Activation Rate
+             * @description covered ÷ events no longer pending, as in /coverage/summary
+             */
+            activation_rate: number | null;
+            /** Covered */
+            covered: number;
+            /**
+             * Event Type
+             * @description ledger event type code (ticket, check, accident …)
+             */
+            event_type: string;
+            /** Events */
+            events: number;
+            /** Late Uploads */
+            late_uploads: number;
+            /** Missing */
+            missing: number;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+        };
+        /** UnitBrief */
+        UnitBrief: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** UnitChoice */
+        UnitChoice: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
         /** UnitIn */
         UnitIn: {
@@ -5366,6 +5558,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    overview_api_v1_supervision_overview_get: {
+        parameters: {
+            query?: {
+                period?: "day" | "week" | "month";
+                /** @description a day of the period (YYYY-MM-DD, unit's zone); default yesterday, this week, this month; a week starts on its Monday, a month on its 1st */
+                start?: string | null;
+                /** @description this unit and those under it; default: the caller's unit (supervisor) or every unit */
+                unit_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewOut"];
                 };
             };
             /** @description Validation Error */

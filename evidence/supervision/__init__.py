@@ -1,0 +1,1 @@
+"""The supervisor home page: one period of a unit at a glance."""
