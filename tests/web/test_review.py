@@ -16,7 +16,7 @@ import pytest
 from tests import media
 from tests.dock import dock, write_dock_env
 from tests.helpers import poll
-from tests.web.conftest import PHONE
+from tests.web.conftest import DESKTOP, PHONE
 from tests.web.world import password_of
 
 pytestmark = pytest.mark.embedded
@@ -78,7 +78,7 @@ def rv(web_world, tmp_path_factory):
 
 
 def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_world, rv):
-    http, sup = web_world.http, web_world.headers(SUPERVISOR)
+    http, sup, admin = web_world.http, web_world.headers(SUPERVISOR), web_world.headers("admin")
     day = rv["day"].isoformat()
     body = {"date_from": day, "date_to": day, "per_officer": 1, "seed": SEED}
 
@@ -142,7 +142,6 @@ def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_worl
 
     # Weights from this month on; the score is computed here from the rates and these weights.
     month = rv["day"].strftime("%Y-%m")
-    admin = web_world.headers("admin")
     weights = {"coverage": 2, "on_time": 1, "event_link": 1, "case_link": 1, "review_pass": 3}
     r = http.put("/api/v1/assessment/weights", headers=admin, json={"effective_from": f"{month}-01", **weights})
     assert r.status_code == 200, r.text
@@ -156,7 +155,7 @@ def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_worl
         got = rates[key]
         return round(100 * sum(weights[c] * v for c, v in got.items()) / sum(weights[c] for c in got), 1)
 
-    page = pages.open(SUPERVISOR, path=f"/assessment?month={month}")
+    page.goto(f"/assessment?month={month}")
     page.get_by_test_id(f"{OFFICER_A}-score").wait_for()
     for key in (OFFICER_A, OFFICER_B, UNIT):
         assert page.get_by_test_id(f"{key}-score").inner_text() == f"{expected(key):.1f}", key
@@ -188,14 +187,17 @@ def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_worl
     rows = {row[0]: row for row in load_workbook(io.BytesIO(r.content))["officers"].iter_rows(values_only=True)}
     assert rows[OFFICER_A][-1] == expected(OFFICER_A)
 
+    # The same pages on a phone and in English.
+    page.set_viewport_size(PHONE)
     for language in ("zh-CN", "en"):
-        phone = pages.open(SUPERVISOR, viewport=PHONE, language=language,
-                           path=f"/reviews/{first_id}/items/{item_a['id']}")
-        phone.get_by_test_id("watched-text").wait_for()
-        pages.shot(phone, f"review-item-phone-{language}")
-    en = pages.open(SUPERVISOR, language="en", path=f"/assessment?month={month}")
-    en.get_by_test_id(f"{OFFICER_A}-score").wait_for()
-    pages.shot(en, "assessment-desktop-en")
+        page.evaluate(f"localStorage.setItem('language', '{language}')")
+        page.goto(f"/reviews/{first_id}/items/{item_a['id']}")
+        page.get_by_test_id("watched-text").wait_for()
+        pages.shot(page, f"review-item-phone-{language}")
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"/assessment?month={month}")
+    page.get_by_test_id(f"{OFFICER_A}-score").wait_for()
+    pages.shot(page, "assessment-desktop-en")
     assert pages.problems == []
 
 
