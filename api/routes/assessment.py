@@ -6,7 +6,6 @@ supervisor, auditor, admin, set by admin. Every read and change is audited."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -18,8 +17,6 @@ from evidence.assessment.schemas import AssessmentOut, WeightsHistoryOut, Weight
 from evidence.assessment.weights import in_effect
 from evidence.audit import service as audit
 from evidence.identity.models import Role, User
-from evidence.config import get_settings
-from evidence.timeutil import utcnow
 from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
@@ -49,8 +46,7 @@ def assessment(db: DB, user: Reader, ip: IP,
 @router.get("/weights", response_model=WeightsHistoryOut,
             summary="The weights in effect this month and every saved set (who: supervisor, auditor, admin)")
 def weights(db: DB, user: Reader) -> WeightsHistoryOut:
-    today = utcnow().astimezone(ZoneInfo(get_settings().timezone)).date().replace(day=1)
-    return WeightsHistoryOut(current=service.weights_out(in_effect(db, today)),
+    return WeightsHistoryOut(current=service.weights_out(in_effect(db, service.this_month())),
                              history=[service.weights_out(w) for w in service.history(db)])
 
 

@@ -91,10 +91,17 @@ def history(session: Session) -> list[AssessmentWeights]:
     return list(session.scalars(select(AssessmentWeights).order_by(AssessmentWeights.effective_from.desc())))
 
 
+def this_month() -> date:
+    return utcnow().astimezone(ZoneInfo(get_settings().timezone)).date().replace(day=1)
+
+
 def set_weights(session: Session, user: User, body: WeightsIn) -> AssessmentWeights:
-    """Save the weights from a month's first day on (a set for the same day is replaced)."""
+    """Save the weights from a month's first day on (a set for the same day is replaced). A past
+    month keeps the weights it was scored with: a set may start this month or later only."""
     if body.effective_from.day != 1:
         raise Invalid("weights take effect from the first day of a month: choose a month")
+    if body.effective_from < this_month():
+        raise Invalid(f"a past month keeps the weights it was scored with: choose {this_month():%Y-%m} or later")
     if sum(getattr(body, c) for c in COMPONENTS) <= 0:
         raise Invalid("at least one weight must be above 0")
     row = session.scalar(select(AssessmentWeights).where(AssessmentWeights.effective_from == body.effective_from))

@@ -193,6 +193,7 @@ def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_worl
         page.evaluate(f"localStorage.setItem('language', '{language}')")
         page.goto(f"/reviews/{first_id}/items/{item_a['id']}")
         page.get_by_test_id("watched-text").wait_for()
+        _video(page)
         pages.shot(page, f"review-item-phone-{language}")
     page.set_viewport_size(DESKTOP)
     page.goto(f"/assessment?month={month}")
