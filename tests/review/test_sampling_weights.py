@@ -80,6 +80,26 @@ def test_the_same_seed_draws_the_same_recordings(session):
     seeds = {tuple(sorted(sum(_picked(session, service.draw(session, boss, body.model_copy(update={"seed": s})).id)
                               .values(), []))) for s in range(1, 6)}
     assert len(seeds) > 1, "other seeds draw other samples"
+
+    # A compliant verdict on one of officer 0's drawn recordings: the month's assessment counts it.
+    from sqlalchemy import select
+
+    from evidence.assessment.service import assess
+    from evidence.review.models import ReviewItem
+    from evidence.review.schemas import VerdictIn
+    item = session.scalar(select(ReviewItem).where(ReviewItem.draw_id == first.id,
+                                                   ReviewItem.officer_id == officers[0].id).limit(1))
+    service.give_verdict(session, boss, item, VerdictIn(verdict="compliant", ranges=[
+        {"start": 0, "end": 30, "rate": 1}, {"start": 20, "end": 90, "rate": 2}]))
+    assert item.watched == "[[0.0, 30.0, 1.0], [20.0, 60.0, 2.0]]", "clamped to the 60 s recording"
+    session.query(AssessmentWeights).delete()
+    report = assess(session, boss, "2026-06")
+    row = next(r for r in report.officers if r.key == officers[0].police_id)
+    assert (row.review_pass.done, row.review_pass.total) == (1, 1)
+    assert (row.event_link.done, row.event_link.total) == (0, 6)  # five that day, one three days later
+    assert row.on_time.rate is None and row.coverage.rate is None  # never docked; no ledger events
+    assert row.score == 50.0  # (0 + 1) / 2 with every weight 1
+    assert [u.key for u in report.units] == sorted([top.code, squad.code])
     session.rollback()
 
 

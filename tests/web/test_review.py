@@ -137,7 +137,7 @@ def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_worl
                  json={"verdict": "non_compliant", "tags": ["view_blocked"], "points": 2, "comment": "镜头被遮挡"})
     assert r.status_code == 200, r.text
     draws = http.get("/api/v1/reviews/draws", headers=sup).json()
-    assert next(d for d in draws if d["id"] == first_id)[("items")] == 2
+    assert next(d for d in draws if d["id"] == first_id)["items"] == 2
     assert [(d["reviewed"], d["compliant"]) for d in draws if d["id"] == first_id] == [(2, 1)]
 
     # Weights from this month on; the score is computed here from the rates and these weights.
