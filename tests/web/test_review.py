@@ -187,18 +187,21 @@ def test_a_supervisor_draws_reviews_and_the_assessment_scores_it(pages, web_worl
     rows = {row[0]: row for row in load_workbook(io.BytesIO(r.content))["officers"].iter_rows(values_only=True)}
     assert rows[OFFICER_A][-1] == expected(OFFICER_A)
 
-    # The same pages on a phone and in English.
+    # The same pages on a phone, in Chinese and in English, and the assessment in English.
     page.set_viewport_size(PHONE)
-    for language in ("zh-CN", "en"):
-        page.evaluate(f"localStorage.setItem('language', '{language}')")
-        page.goto(f"/reviews/{first_id}/items/{item_a['id']}")
-        page.get_by_test_id("watched-text").wait_for()
-        _video(page)
-        pages.shot(page, f"review-item-phone-{language}")
-    page.set_viewport_size(DESKTOP)
-    page.goto(f"/assessment?month={month}")
-    page.get_by_test_id(f"{OFFICER_A}-score").wait_for()
-    pages.shot(page, "assessment-desktop-en")
+    page.goto(f"/reviews/{first_id}/items/{item_a['id']}")
+    page.get_by_test_id("watched-text").wait_for()
+    _video(page)
+    pages.shot(page, "review-item-phone-zh")
+    en = pages.open(SUPERVISOR, viewport=PHONE, language="en", path=f"/reviews/{first_id}/items/{item_a['id']}")
+    en.get_by_test_id("watched-text").wait_for()
+    _video(en)
+    assert "Watched" in en.get_by_test_id("watched").inner_text()
+    pages.shot(en, "review-item-phone-en")
+    en.set_viewport_size(DESKTOP)
+    en.goto(f"/assessment?month={month}")
+    en.get_by_test_id(f"{OFFICER_A}-score").wait_for()
+    pages.shot(en, "assessment-desktop-en")
     assert pages.problems == []
 
 
