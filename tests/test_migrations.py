@@ -7,7 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from evidence.audit import models as _audit_models  # noqa: F401  (registers the tables)
+from evidence.assessment import models as _assessment_models  # noqa: F401  (registers the tables)
+from evidence.audit import models as _audit_models  # noqa: F401
 from evidence.cases import models as _cases_models  # noqa: F401
 from evidence.coverage import models as _coverage_models  # noqa: F401
 from evidence.db import Base, make_engine
@@ -15,6 +16,7 @@ from evidence.devices import models as _devices_models  # noqa: F401
 from evidence.identity import models as _identity_models  # noqa: F401
 from evidence.migrate import downgrade, upgrade
 from evidence.recordings import models as _recordings_models  # noqa: F401
+from evidence.review import models as _review_models  # noqa: F401
 from ingest import models as _ingest_models  # noqa: F401
 from tests.conftest import create_pg_database, drop_pg_database
 
@@ -22,7 +24,7 @@ TABLES = {"units", "users", "stations", "devices", "device_assignments", "record
           "enforcement_events", "event_officers", "event_coverage", "event_officer_coverage",
           "recording_event_links", "coverage_summaries", "cases", "case_handlers", "case_stage_changes",
           "case_recordings", "case_suggestion_decisions", "access_requests", "retention_runs", "exports",
-          "login_throttles", "signing_keys",
+          "login_throttles", "signing_keys", "review_draws", "review_items", "review_verdicts", "assessment_weights",
           "audit_entries", "alembic_version"}
 
 

@@ -3,6 +3,7 @@
 from alembic import context
 
 # Every domain's models register their tables (upload sessions belong to ingest/).
+from evidence.assessment import models as assessment_models  # noqa: F401
 from evidence.audit import models as audit_models  # noqa: F401
 from evidence.cases import models as cases_models  # noqa: F401
 from evidence.config import get_settings
@@ -11,6 +12,7 @@ from evidence.db import Base, make_engine
 from evidence.devices import models as devices_models  # noqa: F401
 from evidence.identity import models as identity_models  # noqa: F401
 from evidence.recordings import models as recordings_models  # noqa: F401
+from evidence.review import models as review_models  # noqa: F401
 from ingest import models as ingest_models  # noqa: F401
 
 config = context.config

@@ -17,6 +17,7 @@ declare module "vue-router" {
 
 const CASE_ROLES: Role[] = ["case_handler", "supervisor", "admin", "auditor"];
 const OVERSEER_ROLES: Role[] = ["supervisor", "auditor", "admin"];
+const REVIEW_ROLES: Role[] = ["supervisor", "admin", "auditor"];
 
 export const pageRoutes: RouteRecordRaw[] = [
   { path: "overview", name: "overview", component: () => import("@/pages/OverviewPage.vue"),
@@ -29,6 +30,14 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
+  { path: "reviews", name: "reviews", component: () => import("@/pages/ReviewsPage.vue"),
+    meta: { roles: REVIEW_ROLES, title: "menu.reviews" } },
+  { path: "reviews/:drawId(\\d+)/items/:itemId(\\d+)", name: "review-item", component: () => import("@/pages/ReviewItemPage.vue"),
+    meta: { roles: REVIEW_ROLES, title: "menu.reviewItem" } },
+  { path: "assessment", name: "assessment", component: () => import("@/pages/AssessmentPage.vue"),
+    meta: { roles: REVIEW_ROLES, title: "menu.assessment" } },
+  { path: "assessment/settings", name: "assessment-settings", component: () => import("@/pages/AssessmentSettingsPage.vue"),
+    meta: { roles: REVIEW_ROLES, title: "menu.assessmentSettings" } },
 ];
 
 export const routes: RouteRecordRaw[] = [

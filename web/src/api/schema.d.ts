@@ -39,6 +39,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assessment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scores of a month per unit and officer with each rate (who: supervisor own unit and below, auditor, admin) */
+        get: operations["assessment_api_v1_assessment_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/assessment/weights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The weights in effect this month and every saved set (who: supervisor, auditor, admin) */
+        get: operations["weights_api_v1_assessment_weights_get"];
+        /** Save the weights from a month on; the months before keep theirs (who: admin) */
+        put: operations["set_weights_api_v1_assessment_weights_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/entries": {
         parameters: {
             query?: never;
@@ -910,6 +945,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reviews/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Draws with their progress, newest first (who: supervisor own unit and below, admin, auditor) */
+        get: operations["list_draws_api_v1_reviews_draws_get"];
+        put?: never;
+        /** Draw a repeatable random sample: N recordings per officer of a unit subtree over some days (who: supervisor own unit and below, admin) */
+        post: operations["create_draw_api_v1_reviews_draws_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/draws/{draw_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One draw with its recordings, watched seconds and verdicts (who: as draws) */
+        get: operations["get_draw_api_v1_reviews_draws__draw_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/draws/{draw_id}/items/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sampled recording with its watched ranges and verdict (who: as draws) */
+        get: operations["get_item_api_v1_reviews_draws__draw_id__items__item_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/draws/{draw_id}/items/{item_id}/verdict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Give (or replace) the verdict on a sampled recording with issues, points, a comment and the last watched ranges (who: supervisor own unit and below, admin) */
+        put: operations["put_verdict_api_v1_reviews_draws__draw_id__items__item_id__verdict_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/draws/{draw_id}/items/{item_id}/watched": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add the time ranges the reviewer watched, sent while watching and on leaving (who: supervisor own unit and below, admin) */
+        post: operations["add_watched_api_v1_reviews_draws__draw_id__items__item_id__watched_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signing-key": {
         parameters: {
             query?: never;
@@ -1219,6 +1340,20 @@ export interface components {
         AccidentCasesOut: {
             /** Items */
             items: components["schemas"]["AccidentCaseOut"][];
+        };
+        /** AssessmentOut */
+        AssessmentOut: {
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+            /** Officers */
+            officers: components["schemas"]["ScoreRow"][];
+            /** Units */
+            units: components["schemas"]["ScoreRow"][];
+            /** @description the weights in effect for the month */
+            weights: components["schemas"]["WeightsOut"];
         };
         /** AttachIn */
         AttachIn: {
@@ -1632,6 +1767,18 @@ export interface components {
             /** Serial */
             serial: string;
         };
+        /** ComponentOut */
+        ComponentOut: {
+            /** Done */
+            done: number;
+            /**
+             * Rate
+             * @description done ÷ total; None when there is nothing to count
+             */
+            rate: number | null;
+            /** Total */
+            total: number;
+        };
         /** Counts */
         Counts: {
             /**
@@ -1712,6 +1859,118 @@ export interface components {
             expires_in: number;
             /** Url */
             url: string;
+        };
+        /** DrawDetailOut */
+        DrawDetailOut: {
+            /** Candidates */
+            candidates: number;
+            /** Compliant */
+            compliant: number;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Drawn At
+             * Format: date-time
+             */
+            drawn_at: string;
+            /** Drawn By */
+            drawn_by: string;
+            /** Entries */
+            entries: components["schemas"]["ItemOut"][];
+            /** Id */
+            id: number;
+            /** Items */
+            items: number;
+            /** Per Officer */
+            per_officer: number;
+            /** Reviewed */
+            reviewed: number;
+            /** Seed */
+            seed: number;
+            /** Unit Code */
+            unit_code: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
+        };
+        /** DrawIn */
+        DrawIn: {
+            /**
+             * Date From
+             * Format: date
+             * @description first day (unit's zone)
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             * @description last day, included
+             */
+            date_to: string;
+            /**
+             * Per Officer
+             * @description recordings drawn per officer
+             */
+            per_officer: number;
+            /**
+             * Seed
+             * @description the same seed over the same data draws the same sample; empty: a new random seed
+             */
+            seed?: number | null;
+            /**
+             * Unit Id
+             * @description the unit whose subtree is sampled; default the caller's unit
+             */
+            unit_id?: number | null;
+        };
+        /** DrawOut */
+        DrawOut: {
+            /** Candidates */
+            candidates: number;
+            /** Compliant */
+            compliant: number;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Drawn At
+             * Format: date-time
+             */
+            drawn_at: string;
+            /** Drawn By */
+            drawn_by: string;
+            /** Id */
+            id: number;
+            /** Items */
+            items: number;
+            /** Per Officer */
+            per_officer: number;
+            /** Reviewed */
+            reviewed: number;
+            /** Seed */
+            seed: number;
+            /** Unit Code */
+            unit_code: string;
+            /** Unit Id */
+            unit_id: number;
+            /** Unit Name */
+            unit_name: string;
         };
         /** EventBrief */
         EventBrief: {
@@ -1918,6 +2177,70 @@ export interface components {
             status: string;
             /** Verified At */
             verified_at: string | null;
+        };
+        /** ItemDetailOut */
+        ItemDetailOut: {
+            /** Draw Id */
+            draw_id: number;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Id */
+            id: number;
+            /**
+             * Issue Tags
+             * @description the tags a verdict may carry
+             */
+            issue_tags: ("not_whole_process" | "view_blocked" | "not_announced" | "improper_language" | "other")[];
+            /** Officer Name */
+            officer_name: string | null;
+            /** Officer Police Id */
+            officer_police_id: string | null;
+            /** Original Filename */
+            original_filename: string;
+            /** Position */
+            position: number;
+            /**
+             * Ranges
+             * @description the ranges seen so far, merged
+             */
+            ranges: components["schemas"]["WatchedRange"][];
+            /** Recording Id */
+            recording_id: number;
+            /** Started At */
+            started_at: string | null;
+            verdict: components["schemas"]["VerdictOut"] | null;
+            /**
+             * Watched Seconds
+             * @description seconds of the recording seen in the review player so far
+             */
+            watched_seconds: number;
+        };
+        /** ItemOut */
+        ItemOut: {
+            /** Draw Id */
+            draw_id: number;
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Id */
+            id: number;
+            /** Officer Name */
+            officer_name: string | null;
+            /** Officer Police Id */
+            officer_police_id: string | null;
+            /** Original Filename */
+            original_filename: string;
+            /** Position */
+            position: number;
+            /** Recording Id */
+            recording_id: number;
+            /** Started At */
+            started_at: string | null;
+            verdict: components["schemas"]["VerdictOut"] | null;
+            /**
+             * Watched Seconds
+             * @description seconds of the recording seen in the review player so far
+             */
+            watched_seconds: number;
         };
         /** KeptItem */
         KeptItem: {
@@ -2687,6 +3010,28 @@ export interface components {
              */
             started_at: string;
         };
+        /** ScoreRow */
+        ScoreRow: {
+            case_link: components["schemas"]["ComponentOut"];
+            coverage: components["schemas"]["ComponentOut"];
+            event_link: components["schemas"]["ComponentOut"];
+            /**
+             * Key
+             * @description unit code, or the officer's 警号
+             */
+            key: string;
+            /** Name */
+            name: string;
+            on_time: components["schemas"]["ComponentOut"];
+            review_pass: components["schemas"]["ComponentOut"];
+            /**
+             * Score
+             * @description 100 × Σ(weight × rate) ÷ Σ(weights of the rates that exist)
+             */
+            score: number | null;
+            /** Unit Code */
+            unit_code?: string | null;
+        };
         /** SigningKeyOut */
         SigningKeyOut: {
             /** Algorithm */
@@ -3337,6 +3682,126 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /** VerdictIn */
+        VerdictIn: {
+            /** Comment */
+            comment?: string | null;
+            /**
+             * Points
+             * @description points deducted
+             * @default 0
+             */
+            points: number;
+            /**
+             * Ranges
+             * @description what the player saw since the last send
+             */
+            ranges?: components["schemas"]["WatchedRange"][];
+            /** Tags */
+            tags?: ("not_whole_process" | "view_blocked" | "not_announced" | "improper_language" | "other")[];
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "compliant" | "non_compliant";
+        };
+        /** VerdictOut */
+        VerdictOut: {
+            /** Comment */
+            comment: string | null;
+            /**
+             * Decided At
+             * Format: date-time
+             */
+            decided_at: string;
+            /** Points */
+            points: number;
+            /** Reviewer */
+            reviewer: string;
+            /** Tags */
+            tags: ("not_whole_process" | "view_blocked" | "not_announced" | "improper_language" | "other")[];
+            /**
+             * Verdict
+             * @enum {string}
+             */
+            verdict: "compliant" | "non_compliant";
+            /**
+             * Watched Seconds
+             * @description seconds watched when the verdict was given
+             */
+            watched_seconds: number;
+        };
+        /** WatchedIn */
+        WatchedIn: {
+            /** Ranges */
+            ranges: components["schemas"]["WatchedRange"][];
+        };
+        /** WatchedRange */
+        WatchedRange: {
+            /** End */
+            end: number;
+            /**
+             * Rate
+             * @description playback speed
+             */
+            rate: number;
+            /**
+             * Start
+             * @description seconds from the recording's start
+             */
+            start: number;
+        };
+        /** WeightsHistoryOut */
+        WeightsHistoryOut: {
+            /** @description the weights in effect for this month */
+            current: components["schemas"]["WeightsOut"];
+            /**
+             * History
+             * @description every saved set, newest effective date first
+             */
+            history: components["schemas"]["WeightsOut"][];
+        };
+        /** WeightsIn */
+        WeightsIn: {
+            /** Case Link */
+            case_link: number;
+            /** Coverage */
+            coverage: number;
+            /**
+             * Effective From
+             * Format: date
+             * @description the first day of the month from which these weights count
+             */
+            effective_from: string;
+            /** Event Link */
+            event_link: number;
+            /** On Time */
+            on_time: number;
+            /** Review Pass */
+            review_pass: number;
+        };
+        /** WeightsOut */
+        WeightsOut: {
+            /** Case Link */
+            case_link: number;
+            /** Coverage */
+            coverage: number;
+            /**
+             * Effective From
+             * @description None: the defaults, before any weights were saved
+             */
+            effective_from: string | null;
+            /** Event Link */
+            event_link: number;
+            /** On Time */
+            on_time: number;
+            /** Review Pass */
+            review_pass: number;
+            /** Set At */
+            set_at?: string | null;
+            /** Set By */
+            set_by?: string | null;
+        };
         /** WorkspaceOut */
         WorkspaceOut: {
             /** Case No */
@@ -3498,6 +3963,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessRequestOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    assessment_api_v1_assessment_get: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                unit_id?: number | null;
+                /** @description json, or an XLSX download */
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    weights_api_v1_assessment_weights_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsHistoryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    set_weights_api_v1_assessment_weights_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeightsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeightsOut"];
                 };
             };
             /** @description Validation Error */
@@ -5387,6 +5950,203 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SweepReport"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    list_draws_api_v1_reviews_draws_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    create_draw_api_v1_reviews_draws_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    get_draw_api_v1_reviews_draws__draw_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    get_item_api_v1_reviews_draws__draw_id__items__item_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    put_verdict_api_v1_reviews_draws__draw_id__items__item_id__verdict_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerdictIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemDetailOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    add_watched_api_v1_reviews_draws__draw_id__items__item_id__watched_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchedIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemDetailOut"];
                 };
             };
             /** @description Validation Error */

@@ -1,0 +1,1 @@
+"""Review sampling (核查): random draws of recordings per officer, and the reviewers' verdicts."""
