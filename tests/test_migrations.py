@@ -22,7 +22,7 @@ TABLES = {"units", "users", "stations", "devices", "device_assignments", "record
           "enforcement_events", "event_officers", "event_coverage", "event_officer_coverage",
           "recording_event_links", "coverage_summaries", "cases", "case_handlers", "case_stage_changes",
           "case_recordings", "case_suggestion_decisions", "access_requests", "retention_runs", "exports",
-          "login_throttles", "signing_keys",
+          "login_throttles", "signing_keys", "event_explanations",
           "audit_entries", "alembic_version"}
 
 
