@@ -16,6 +16,7 @@ declare module "vue-router" {
 }
 
 const CASE_ROLES: Role[] = ["case_handler", "supervisor", "admin", "auditor"];
+const SUPERVISION_ROLES: Role[] = ["supervisor", "auditor", "admin"];
 
 export const pageRoutes: RouteRecordRaw[] = [
   { path: "my", name: "my", component: () => import("@/pages/MyWorkPage.vue"),
@@ -26,6 +27,12 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
+  { path: "daily", name: "daily", component: () => import("@/pages/DailyPage.vue"),
+    meta: { roles: SUPERVISION_ROLES, title: "menu.daily" } },
+  { path: "weekly", name: "weekly", component: () => import("@/pages/WeeklyPage.vue"),
+    meta: { roles: SUPERVISION_ROLES, title: "menu.weekly" } },
+  { path: "monthly", name: "monthly", component: () => import("@/pages/MonthlyPage.vue"),
+    meta: { roles: SUPERVISION_ROLES, title: "menu.monthly" } },
 ];
 
 export const routes: RouteRecordRaw[] = [
