@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -19,7 +20,6 @@ from evidence.coverage.periodic_schemas import DailyOut, MonthlyOut, WeeklyOut
 from evidence.errors import Invalid
 from evidence.identity.models import Role, User
 from evidence.timeutil import utcnow
-from zoneinfo import ZoneInfo
 
 router = APIRouter(prefix="/api/v1/supervision", tags=["supervision"])
 Reader = Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))]
@@ -48,7 +48,10 @@ def daily(db: DB, user: Reader, ip: IP,
           day: Annotated[date | None, Query(description="the unit's day; default yesterday")] = None,
           format: Format = "json") -> DailyOut | Response:
     day = day or _today() - timedelta(days=1)
-    report = periodic.daily(db, user, day)
+    try:
+        report = periodic.daily(db, user, day)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
     _audit(db, user, ip, "daily", day=day.isoformat(), returned=len(report["items"]), format=format)
     if format == "xlsx":
         return _xlsx(periodic.daily_xlsx(report), f"daily-{day.isoformat()}.xlsx")
@@ -62,8 +65,11 @@ def weekly(db: DB, user: Reader, ip: IP,
            week_start: Annotated[date | None, Query(description="any day of the week (Monday to Sunday); "
                                                                  "default last week")] = None,
            format: Format = "json") -> WeeklyOut | Response:
-    week_start = periodic.monday_of(week_start or _today() - timedelta(days=7))
-    report = periodic.weekly(db, user, week_start)
+    try:
+        week_start = periodic.monday_of(periodic.check_period(week_start or _today() - timedelta(days=7)))
+        report = periodic.weekly(db, user, week_start)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
     _audit(db, user, ip, "weekly", week_start=week_start.isoformat(), format=format)
     if format == "xlsx":
         return _xlsx(periodic.weekly_xlsx(report), f"weekly-{week_start.isoformat()}.xlsx")

@@ -22,6 +22,14 @@ from evidence.identity.service import subtree_unit_ids
 from evidence.recordings.models import Recording, RecordingStatus
 
 TREND_WEEKS = 4
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # reports outside these years are typing mistakes
+
+
+def check_period(day: date) -> date:
+    """A report's day, week or month must lie in years a ledger can hold."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day.isoformat()} is outside the years {EARLIEST.year}–{LATEST.year}: check the date")
+    return day
 COUNTS = ("events", "covered", "partial", "missing", "pending", "late_uploads")
 
 
@@ -57,7 +65,7 @@ def _unit_names(session: Session) -> dict[str, str]:
 # -- 日清 ------------------------------------------------------------------------------------------
 def daily(session: Session, user: User, day: date) -> dict:
     """Each officer's missing and partial share of the day's events, with his latest explanation."""
-    lo, hi = period_bounds("day", day, _tz())
+    lo, hi = period_bounds("day", check_period(day), _tz())
     rows = event_rows(session, user, EventFilter(start_from=lo, start_to=hi))
     latest = explanations.latest(session, [e["id"] for e in rows])
     items = []
@@ -96,7 +104,7 @@ def _ranked(rows: list[dict]) -> list[dict]:
 def weekly(session: Session, user: User, week_start: date) -> dict:
     """Units and officers ranked by this week's coverage rate, each with the rates of the 4 weeks before."""
     tz = _tz()
-    start = monday_of(week_start)
+    start = monday_of(check_period(week_start))
     weeks = [start - timedelta(weeks=k) for k in range(TREND_WEEKS, -1, -1)]  # oldest first, this week last
     out = {}
     for group in ("unit", "officer"):
@@ -119,9 +127,10 @@ def weekly(session: Session, user: User, week_start: date) -> dict:
 def month_start(month: str) -> date:
     try:
         year, mon = (int(p) for p in month.split("-"))
-        return date(year, mon, 1)
+        first = date(year, mon, 1)
     except ValueError:
         raise ValueError(f"month must be YYYY-MM, e.g. 2026-11 (got {month!r})") from None
+    return check_period(first)
 
 
 def _camera_hours(session: Session, lo: datetime, hi: datetime, units: list[int] | None, key) -> dict:

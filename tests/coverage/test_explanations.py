@@ -92,3 +92,7 @@ def test_who_may_explain_and_decide_and_resubmission(world, service, admin_token
                          ("daily", {"day": "2026-10-05"})):
         r = http.get(f"/api/v1/supervision/{path}", headers=sup, params={**params, "format": "xlsx"})
         assert r.status_code == 200 and r.content[:2] == b"PK", (path, r.text[:300])
+    for path, params in (("daily", {"day": "9999-12-31"}), ("weekly", {"week_start": "0001-01-01"}),
+                         ("monthly", {"month": "9999-12"}), ("monthly", {"month": "2026-13"})):
+        r = http.get(f"/api/v1/supervision/{path}", headers=sup, params=params)
+        assert r.status_code == 422, (path, r.text)
