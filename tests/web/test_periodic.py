@@ -128,6 +128,10 @@ def test_daily_lists_the_days_missing_and_partial_events_and_an_accepted_explana
     assert "设备故障" in row.inner_text() and "已采纳" in row.inner_text()
     assert row.get_attribute("data-status") == "missing", "the measured coverage stays as it was"
     pages.shot(page, "daily-accepted-zh")
+    page.emulate_media(media="print")
+    assert not page.get_by_test_id("menu-daily").is_visible() and not page.get_by_test_id("day").is_visible()
+    assert "城东中队 (PD01)" in page.get_by_test_id("printed-at").locator("xpath=..").inner_text()
+    pages.shot(page, "daily-print-zh")
 
     mine.reload()
     card = mine.get_by_test_id(f"event-{tag}-a-missing")
@@ -196,15 +200,20 @@ def test_weekly_ranks_with_the_trend_in_english_and_daily_fits_a_phone(pages, we
     assert "Weekly ranking" in page.get_by_test_id("report-title").inner_text()
     pages.shot(page, "weekly-desktop-en")
 
-    for language, word in (("zh-CN", "部分有视频"), ("en", "Partial footage")):
-        phone = pages.open(SUPERVISOR, viewport=PHONE, language=language, path=f"/daily?day={DAY}")
-        phone.get_by_test_id("officer-" + B).wait_for()
-        assert word in phone.get_by_test_id(f"row-{pd['tag']}-b-partial").inner_text()
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px screen"
-        pages.shot(phone, f"daily-phone-{language}")
-    phone = pages.open(SUPERVISOR, viewport=PHONE, language="en", path="/monthly?month=2026-11")
+    phone = page  # one signed-in browser for the phone checks too: the same user, a narrow screen
+    phone.set_viewport_size(PHONE)
+    phone.goto("/monthly?month=2026-11")
     phone.get_by_test_id("month-row-PD01").wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     pages.shot(phone, "monthly-phone-en")
+    phone.goto(f"/daily?day={DAY}")
+    for language, word in (("en", "Partial footage"), ("zh-CN", "部分有视频")):
+        if language == "zh-CN":  # switched in the header, as a user does
+            phone.get_by_test_id("language").click()
+            phone.locator(".el-select-dropdown__item", has_text="中文").click()
+        row = phone.get_by_test_id(f"row-{pd['tag']}-b-partial")
+        row.get_by_text(word).wait_for()
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px screen"
+        pages.shot(phone, f"daily-phone-{language}")
     assert pages.problems == []
