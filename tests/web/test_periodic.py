@@ -121,6 +121,9 @@ def test_daily_lists_the_days_missing_and_partial_events_and_an_accepted_explana
     # the supervisor accepts it on 日清
     page.reload()
     row = page.get_by_test_id(f"row-{tag}-a-missing")
+    row.get_by_test_id("accept").wait_for()
+    assert page.get_by_test_id(f"row-{tag}-a-partial").get_by_test_id("accept").count() == 0, "nothing to decide"
+    pages.shot(page, "daily-submitted-zh")
     row.get_by_test_id("accept").click()
     page.get_by_test_id("decide-comment").fill("已核实，记录仪送修")
     page.get_by_test_id("decide-confirm").click()
