@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evidence.db import Base, UTCDateTime
@@ -94,3 +95,26 @@ class CoverageSummary(Base):
     period_start: Mapped[date] = mapped_column(Date)
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[str] = mapped_column(Text)  # JSON rows
+
+
+class EventExplanation(Base):
+    """An officer's reason for a missing or partial share of an event, and the supervisor's decision.
+
+    Rows are never deleted: a rejected explanation stays as history and the officer may submit a
+    new one. At most one per officer and event is open (submitted or accepted). The measured
+    coverage (event_coverage) is never touched by an explanation."""
+
+    __tablename__ = "event_explanations"
+    __table_args__ = (Index("uq_explanations_open", "event_id", "police_id", unique=True,
+                            postgresql_where=sql("state <> 'rejected'"), sqlite_where=sql("state <> 'rejected'")),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"), index=True)
+    police_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(24))  # device_fault, battery_flat, not_worn, other
+    text: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="submitted")  # submitted, accepted, rejected
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(32))  # the decider's 警号
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -17,7 +17,6 @@ declare module "vue-router" {
 
 const CASE_ROLES: Role[] = ["case_handler", "supervisor", "admin", "auditor"];
 const OVERSEER_ROLES: Role[] = ["supervisor", "auditor", "admin"];
-const REVIEW_ROLES: Role[] = ["supervisor", "admin", "auditor"];
 
 export const pageRoutes: RouteRecordRaw[] = [
   { path: "overview", name: "overview", component: () => import("@/pages/OverviewPage.vue"),
@@ -31,13 +30,19 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
   { path: "reviews", name: "reviews", component: () => import("@/pages/ReviewsPage.vue"),
-    meta: { roles: REVIEW_ROLES, title: "menu.reviews" } },
+    meta: { roles: OVERSEER_ROLES, title: "menu.reviews" } },
   { path: "reviews/:drawId(\\d+)/items/:itemId(\\d+)", name: "review-item", component: () => import("@/pages/ReviewItemPage.vue"),
-    meta: { roles: REVIEW_ROLES, title: "menu.reviewItem" } },
+    meta: { roles: OVERSEER_ROLES, title: "menu.reviewItem" } },
   { path: "assessment", name: "assessment", component: () => import("@/pages/AssessmentPage.vue"),
-    meta: { roles: REVIEW_ROLES, title: "menu.assessment" } },
+    meta: { roles: OVERSEER_ROLES, title: "menu.assessment" } },
   { path: "assessment/settings", name: "assessment-settings", component: () => import("@/pages/AssessmentSettingsPage.vue"),
-    meta: { roles: REVIEW_ROLES, title: "menu.assessmentSettings" } },
+    meta: { roles: OVERSEER_ROLES, title: "menu.assessmentSettings" } },
+  { path: "daily", name: "daily", component: () => import("@/pages/DailyPage.vue"),
+    meta: { roles: OVERSEER_ROLES, title: "menu.daily" } },
+  { path: "weekly", name: "weekly", component: () => import("@/pages/WeeklyPage.vue"),
+    meta: { roles: OVERSEER_ROLES, title: "menu.weekly" } },
+  { path: "monthly", name: "monthly", component: () => import("@/pages/MonthlyPage.vue"),
+    meta: { roles: OVERSEER_ROLES, title: "menu.monthly" } },
 ];
 
 export const routes: RouteRecordRaw[] = [

@@ -536,6 +536,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/{event_id}/explanations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All explanations of an event, rejected ones included (who: as events) */
+        get: operations["of_event_api_v1_events__event_id__explanations_get"];
+        put?: never;
+        /** Explain my missing or partial footage of an event (who: an officer named on the event) */
+        post: operations["submit_api_v1_events__event_id__explanations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{event_id}/links": {
         parameters: {
             query?: never;
@@ -566,6 +584,23 @@ export interface paths {
         post?: never;
         /** Remove a link: it is stamped removed, nothing is deleted (who: case_handler, supervisor, admin) */
         delete: operations["unlink_api_v1_events__event_id__links__link_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/explanations/{explanation_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept or reject an explanation (who: supervisor of the event's unit, admin) */
+        post: operations["decide_api_v1_explanations__explanation_id__decision_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -750,6 +785,23 @@ export interface paths {
         };
         /** My ledger events with their coverage, missing and partial first, newest first within each (who: officer, case_handler, supervisor — own events only) */
         get: operations["my_events_api_v1_my_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/my/explanations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My latest explanation of each of my events (who: officer, case_handler, supervisor — own) */
+        get: operations["mine_api_v1_my_explanations_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1120,6 +1172,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/supervision/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 日清: each officer's missing and partial events of a day with their explanations (who: supervisor own unit and below, auditor, admin) */
+        get: operations["daily_api_v1_supervision_daily_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/monthly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 月结: per unit and officer, coverage counts and rate, late uploads, on-time imports and camera hours (who: supervisor own unit and below, auditor, admin) */
+        get: operations["monthly_api_v1_supervision_monthly_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supervision/overview": {
         parameters: {
             query?: never;
@@ -1129,6 +1215,23 @@ export interface paths {
         };
         /** Coverage per enforcement type, on-time import, camera hours and to-do counts for a day, week or month (who: supervisor own unit and below, auditor/admin all units or one) */
         get: operations["overview_api_v1_supervision_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/weekly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 周评: units and officers ranked by coverage rate, with the 4 weeks before (who: supervisor own unit and below, auditor, admin) */
+        get: operations["weekly_api_v1_supervision_weekly_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1799,6 +1902,79 @@ export interface components {
             /** Pending */
             pending: number;
         };
+        /** DailyItem */
+        DailyItem: {
+            /** Covered Seconds */
+            covered_seconds: number;
+            /** Ended At */
+            ended_at: string | null;
+            /**
+             * Event Id
+             * @description the ledger's event number
+             */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** @description the officer's latest explanation */
+            explanation: components["schemas"]["ExplanationOut"] | null;
+            /**
+             * Id
+             * @description the event's id
+             */
+            id: number;
+            /** Late Upload */
+            late_upload: boolean;
+            /** Location */
+            location: string | null;
+            /** Officer Name */
+            officer_name: string | null;
+            /** Police Id */
+            police_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @description this officer's share: missing or partial
+             */
+            status: string;
+            /** Window Seconds */
+            window_seconds: number;
+        };
+        /** DailyOut */
+        DailyOut: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * End
+             * Format: date-time
+             * @description the instant after the period
+             */
+            end: string;
+            /**
+             * Events
+             * @description all the day's events in reach
+             */
+            events: number;
+            /** Items */
+            items: components["schemas"]["DailyItem"][];
+            /**
+             * Start
+             * Format: date-time
+             * @description the period's first instant (unit's zone, as UTC)
+             */
+            start: string;
+            /**
+             * Unit
+             * @description the reader's unit as titles print it; None: all units
+             */
+            unit: string | null;
+        };
         /** DatabaseHealth */
         DatabaseHealth: {
             /**
@@ -1813,11 +1989,6 @@ export interface components {
             error?: string | null;
             /** Ok */
             ok: boolean;
-        };
-        /** DecisionIn */
-        DecisionIn: {
-            /** Accept */
-            accept: boolean;
         };
         /** DetachedOut */
         DetachedOut: {
@@ -2066,6 +2237,58 @@ export interface components {
              * Format: date-time
              */
             window_start: string;
+        };
+        /** ExplanationIn */
+        ExplanationIn: {
+            /**
+             * Reason
+             * @description device_fault 设备故障, battery_flat 电量耗尽, not_worn 未佩戴, other 其他
+             * @enum {string}
+             */
+            reason: "device_fault" | "battery_flat" | "not_worn" | "other";
+            /**
+             * Text
+             * @description what happened; required for 'other'
+             */
+            text?: string | null;
+        };
+        /** ExplanationOut */
+        ExplanationOut: {
+            /** Comment */
+            comment: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Decided By
+             * @description 警号 of who decided
+             */
+            decided_by: string | null;
+            /**
+             * Event Id
+             * @description the event's id (not the ledger number)
+             */
+            event_id: number;
+            /** Id */
+            id: number;
+            /** Police Id */
+            police_id: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "device_fault" | "battery_flat" | "not_worn" | "other";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "submitted" | "accepted" | "rejected";
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /** Text */
+            text: string | null;
         };
         /** FlagsIn */
         FlagsIn: {
@@ -2497,6 +2720,105 @@ export interface components {
              */
             detail: string;
         };
+        /** MonthRow */
+        MonthRow: {
+            /**
+             * Camera Hours
+             * @description hours of video and audio started in the month
+             */
+            camera_hours: number;
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /**
+             * Imports
+             * @description recordings started in the month whose arrival is known
+             */
+            imports: number;
+            /** Key */
+            key: string;
+            /** Late Uploads */
+            late_uploads: number;
+            /** Missing */
+            missing: number;
+            /** Name */
+            name: string | null;
+            /** On Time Imports */
+            on_time_imports: number;
+            /** On Time Rate */
+            on_time_rate: number | null;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description coverage rate: covered ÷ events no longer pending
+             */
+            rate: number | null;
+        };
+        /** MonthTotals */
+        MonthTotals: {
+            /**
+             * Camera Hours
+             * @description hours of video and audio started in the month
+             */
+            camera_hours: number;
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /**
+             * Imports
+             * @description recordings started in the month whose arrival is known
+             */
+            imports: number;
+            /** Late Uploads */
+            late_uploads: number;
+            /** Missing */
+            missing: number;
+            /** On Time Imports */
+            on_time_imports: number;
+            /** On Time Rate */
+            on_time_rate: number | null;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description coverage rate: covered ÷ events no longer pending
+             */
+            rate: number | null;
+        };
+        /** MonthlyOut */
+        MonthlyOut: {
+            /**
+             * End
+             * Format: date-time
+             * @description the instant after the period
+             */
+            end: string;
+            /** Month */
+            month: string;
+            /** Officers */
+            officers: components["schemas"]["MonthRow"][];
+            /**
+             * Start
+             * Format: date-time
+             * @description the period's first instant (unit's zone, as UTC)
+             */
+            start: string;
+            total: components["schemas"]["MonthTotals"];
+            /**
+             * Unit
+             * @description the reader's unit as titles print it; None: all units
+             */
+            unit: string | null;
+            /** Units */
+            units: components["schemas"]["MonthRow"][];
+        };
         /** MyEventOut */
         MyEventOut: {
             /** Case No */
@@ -2760,6 +3082,40 @@ export interface components {
          * @enum {string}
          */
         ProcessingState: "queued" | "processing" | "ready" | "unplayable" | "failed";
+        /** RankRow */
+        RankRow: {
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /**
+             * Key
+             * @description unit code or 警号
+             */
+            key: string;
+            /** Late Uploads */
+            late_uploads: number;
+            /** Missing */
+            missing: number;
+            /** Name */
+            name: string | null;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+            /** Rank */
+            rank: number;
+            /**
+             * Rate
+             * @description coverage rate: covered ÷ events no longer pending
+             */
+            rate: number | null;
+            /**
+             * Trend
+             * @description the rate of each week, oldest first, this week last
+             */
+            trend: (number | null)[];
+        };
         /** RecordingBrief */
         RecordingBrief: {
             /** Device Serial */
@@ -3751,6 +4107,40 @@ export interface components {
              */
             start: number;
         };
+        /** WeeklyOut */
+        WeeklyOut: {
+            /**
+             * End
+             * Format: date-time
+             * @description the instant after the period
+             */
+            end: string;
+            /** Officers */
+            officers: components["schemas"]["RankRow"][];
+            /**
+             * Start
+             * Format: date-time
+             * @description the period's first instant (unit's zone, as UTC)
+             */
+            start: string;
+            /**
+             * Unit
+             * @description the reader's unit as titles print it; None: all units
+             */
+            unit: string | null;
+            /** Units */
+            units: components["schemas"]["RankRow"][];
+            /**
+             * Week Start
+             * Format: date
+             */
+            week_start: string;
+            /**
+             * Weeks
+             * @description Mondays of the 4 weeks before and this week
+             */
+            weeks: string[];
+        };
         /** WeightsHistoryOut */
         WeightsHistoryOut: {
             /** @description the weights in effect for this month */
@@ -3869,6 +4259,21 @@ export interface components {
             recording: components["schemas"]["RecordingBrief"] | null;
             /** Recording Id */
             recording_id: number;
+        };
+        /** DecisionIn */
+        evidence__cases__schemas__DecisionIn: {
+            /** Accept */
+            accept: boolean;
+        };
+        /** DecisionIn */
+        evidence__coverage__explanation_schemas__DecisionIn: {
+            /**
+             * Accept
+             * @description true accepts, false rejects (the officer may then explain again)
+             */
+            accept: boolean;
+            /** Comment */
+            comment?: string | null;
         };
     };
     responses: never;
@@ -4680,7 +5085,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DecisionIn"];
+                "application/json": components["schemas"]["evidence__cases__schemas__DecisionIn"];
             };
         };
         responses: {
@@ -5098,6 +5503,72 @@ export interface operations {
             };
         };
     };
+    of_event_api_v1_events__event_id__explanations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    submit_api_v1_events__event_id__explanations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExplanationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
     links_api_v1_events__event_id__links_get: {
         parameters: {
             query?: never;
@@ -5183,6 +5654,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LinkRemoved"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    decide_api_v1_explanations__explanation_id__decision_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                explanation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["evidence__coverage__explanation_schemas__DecisionIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationOut"];
                 };
             };
             /** @description Validation Error */
@@ -5586,6 +6092,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyEventsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    mine_api_v1_my_explanations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationOut"][];
                 };
             };
             /** @description Validation Error */
@@ -6331,6 +6866,76 @@ export interface operations {
             };
         };
     };
+    daily_api_v1_supervision_daily_get: {
+        parameters: {
+            query?: {
+                /** @description the unit's day; default yesterday */
+                day?: string | null;
+                /** @description json, or a download as xlsx */
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    monthly_api_v1_supervision_monthly_get: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; default last month */
+                month?: string | null;
+                /** @description json, or a download as xlsx */
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlyOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
     overview_api_v1_supervision_overview_get: {
         parameters: {
             query?: {
@@ -6353,6 +6958,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OverviewOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    weekly_api_v1_supervision_weekly_get: {
+        parameters: {
+            query?: {
+                /** @description any day of the week (Monday to Sunday); default last week */
+                week_start?: string | null;
+                /** @description json, or a download as xlsx */
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WeeklyOut"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Validation Error */
