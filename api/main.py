@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 
 from api.openapi import declare_error_bodies
 from api.routes import (accounts, admin, audit, auth, case_workspace, cases, coverage, health, ingest, library,
-                        my_work, recording_detail, recordings, site)
+                        my_work, processing_queue, recording_detail, recordings, site)
 from api.webapp import mount_webapp
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
@@ -61,7 +61,7 @@ def create_app() -> FastAPI:
                             status_code=422)
 
     for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, coverage,
-                   cases, case_workspace, my_work):
+                   cases, case_workspace, my_work, processing_queue):
         app.include_router(module.router)
     declare_error_bodies(app)
     mount_webapp(app)  # last: its catch-all must not shadow an API route
