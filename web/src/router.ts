@@ -26,6 +26,9 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
+  { path: "ledger-import", name: "ledger-import", component: () => import("@/pages/LedgerImportPage.vue"),
+    meta: { roles: ["admin", "supervisor"], title: "menu.ledgerImport" } },
+  { path: "admin", name: "admin", component: () => import("@/pages/AdminPage.vue"), meta: { roles: ["admin"], title: "menu.admin" } },
 ];
 
 export const routes: RouteRecordRaw[] = [
