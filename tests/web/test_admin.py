@@ -119,13 +119,13 @@ def test_station_key_is_shown_once_and_its_heartbeat_is_seen(pages, web_world, t
     assert result.returncode == 0, result.stdout + result.stderr
 
     page = pages.open("admin", viewport=PHONE, path="/admin?tab=stations")
-    reported = page.locator(".el-table__row", has=page.get_by_test_id(f"station-{mine['id']}"))
+    reported = page.get_by_test_id(f"station-card-{mine['id']}")
     reported.wait_for()
     assert reported.get_by_test_id("station-health").inner_text() == "在线"
     assert reported.get_by_test_id("station-version").inner_text() == AGENT_VERSION
     assert reported.get_by_test_id("station-heartbeat").inner_text().startswith("20")
     assert reported.get_by_test_id("station-queue").inner_text() == "0"
-    never = page.locator(".el-table__row", has=page.get_by_test_id(f"station-{silent_id}"))
+    never = page.get_by_test_id(f"station-card-{silent_id}")
     assert "失联" in never.get_by_test_id("station-health").inner_text()
     assert never.get_by_test_id("station-heartbeat").inner_text() == "无"
     pages.shot(page, "admin-stations-zh-phone")
@@ -142,15 +142,44 @@ def test_a_broken_upload_is_in_the_processing_queue_with_its_reason(pages, web_w
     item = poll("the broken upload to be flagged", listed, timeout=240)
     reason = item["processing_reason"] or item["processing_error"]
     assert reason
-    page = pages.open("admin", path="/admin?tab=queue")
+    page = pages.open("admin", viewport=PHONE, language="en", path="/admin?tab=queue")
     row = page.locator(".el-table__row", has_text=broken_upload["filename"])
     row.wait_for()
-    state = {"failed": "处理失败", "unplayable": "无法播放"}[item["processing_state"]]
+    state = {"failed": "Failed", "unplayable": "Unplayable"}[item["processing_state"]]
     assert row.get_by_test_id("queue-state").inner_text() == state
     assert row.get_by_test_id("queue-reason").inner_text() == reason
     assert int(page.get_by_test_id(f"queue-count-{item['processing_state']}").locator("b").inner_text()) >= 1
-    pages.shot(page, "admin-queue-zh-desktop")
-    page = pages.open("admin", viewport=PHONE, language="en", path="/admin?tab=queue")
-    page.locator(".el-table__row", has_text=broken_upload["filename"]).wait_for()
     pages.shot(page, "admin-queue-en-phone")
+    assert pages.problems == []
+
+
+def test_cameras_and_assignments_and_a_dry_run_sweep(pages, web_world, broken_upload):
+    http, admin = web_world.http, web_world.headers("admin")
+    serial = f"CAMREG{TAG}"
+    page = pages.open("admin", language="en", path="/admin?tab=cameras")
+    page.get_by_test_id("camera-serial").fill(serial)
+    page.get_by_test_id("camera-model").fill("DSJ-TEST")
+    page.get_by_test_id("camera-register").click()
+    page.get_by_test_id("camera-table").get_by_text(serial).wait_for()
+    csv = ("device_id,police_id,assigned_from,assigned_to\n"
+           f"{serial},{POLICE_ID},2026-11-01T00:00:00,\n"
+           f"{serial},NO-SUCH-{TAG},2026-11-01T00:00:00,\n")
+    page.get_by_test_id("assignment-file").set_input_files({"name": "assign.csv", "mimeType": "text/csv",
+                                                            "buffer": csv.encode()})
+    page.get_by_test_id("assignment-import").click()
+    report = page.get_by_test_id("assignment-report")
+    report.wait_for()
+    assert "1 created" in report.inner_text() and "1 rejected" in report.inner_text()
+    assert page.get_by_test_id("assignment-error").inner_text().startswith("Line 3")
+    pages.shot(page, "admin-cameras-en-desktop")
+    assert serial in [d["serial"] for d in http.get("/api/v1/devices", headers=admin).json()]
+
+    before = len(http.get("/api/v1/retention/runs", headers=admin).json())
+    page.get_by_test_id("tab-retention").click()
+    page.get_by_test_id("sweep-dry-run").click()
+    page.get_by_test_id("run-kind").nth(before).wait_for()
+    assert page.get_by_test_id("run-kind").first.inner_text() == "Dry run"
+    runs = http.get("/api/v1/retention/runs", headers=admin).json()
+    assert len(runs) == before + 1 and runs[0]["dry_run"] is True
+    pages.shot(page, "admin-retention-en-desktop")
     assert pages.problems == []
