@@ -57,6 +57,7 @@ def test_units_and_users(pages, web_world, broken_upload):
     _pick(page, "unit-level", "中队")
     page.get_by_test_id("unit-create").click()
     page.get_by_test_id(f"unit-{UNIT}").wait_for()
+    pages.shot(page, "admin-units-zh-desktop")
     units = {u["code"]: u for u in http.get("/api/v1/units", headers=admin).json()}
     assert units[UNIT]["parent_id"] == units["ZD01"]["id"] and units[UNIT]["level"] == "squadron"
 
