@@ -144,7 +144,7 @@ def test_a_broken_upload_is_in_the_processing_queue_with_its_reason(pages, web_w
     reason = item["processing_reason"] or item["processing_error"]
     assert reason
     page = pages.open("admin", viewport=PHONE, language="en", path="/admin?tab=queue")
-    row = page.locator(".el-table__row", has_text=broken_upload["filename"])
+    row = page.get_by_test_id("queue-item").filter(has_text=broken_upload["filename"])
     row.wait_for()
     state = {"failed": "Failed", "unplayable": "Unplayable"}[item["processing_state"]]
     assert row.get_by_test_id("queue-state").inner_text() == state
