@@ -263,7 +263,8 @@ class Agent:
             self.uploader.drain(copying_done, until_verified=False)
             copying_done.wait(0.2)
 
-    def heartbeat(self) -> None:
+    def heartbeat(self) -> bool:
+        """Report version, spool use, queue length and last error; False (logged) when not delivered."""
         counts = self.journal.counts()
         queue = sum(counts.get(s, 0) for s in ("copying", "spooled", "uploading", "verifying"))
         try:
@@ -272,6 +273,8 @@ class Agent:
                                   last_error=self.uploader.last_error)
         except ServerError as exc:
             log.warning("heartbeat not delivered: %s", exc)
+            return False
+        return True
 
     def run_forever(self) -> None:
         """Service mode: watch mount roots, copy new cameras, upload continuously, report."""

@@ -146,6 +146,27 @@ def run(config: ConfigOpt = None, verbose: bool = False) -> None:
 
 
 @app.command()
+def heartbeat(config: ConfigOpt = None) -> None:
+    """Report this station's state to the server once (what `run` does every DOCK_HEARTBEAT_SECONDS):
+    a quick check that the key and the server address work. Exit code 1 when not delivered."""
+    from docking_station.agent import Agent
+
+    settings = load_settings(config)
+    _require_key(settings)
+    setup_logging(settings, False)
+    agent = Agent(settings)
+    try:
+        delivered = agent.heartbeat()
+    finally:
+        agent.close()
+    if not delivered:
+        console.print(f"[red]heartbeat not delivered[/] to {settings.server_url}: see the log "
+                      f"{settings.resolved_log_file}")
+        raise typer.Exit(1)
+    console.print(f"heartbeat delivered to {settings.server_url}")
+
+
+@app.command()
 def status(config: ConfigOpt = None, all_files: Annotated[bool, typer.Option("--all")] = False) -> None:
     """Show the journal: files pending, uploading, verified, refused, with last errors."""
     from docking_station.journal import Journal

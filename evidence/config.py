@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     poster_width: int = Field(640, ge=32, description="Width of the poster frame.")
     photo_preview_max: int = Field(1280, ge=64, description="Longest side of a photo's preview JPEG.")
     processing_max_attempts: int = Field(3, ge=1, description="Automatic tries before a recording is left `failed`.")
+    station_silent_minutes: int = Field(15, ge=1, description="A docking station with no heartbeat or upload for longer than this is shown as silent (失联) to admins.")
     processing_stale_seconds: int = Field(300, ge=5, description="A `processing` recording whose worker has not reported for this long is queued again.")
     processing_heartbeat_seconds: int = Field(20, ge=1, description="How often a running task reports that it is alive.")
     on_time_import_hours: int = Field(24, ge=1, description="A recording docked within this many hours of its end counts as imported on time (supervision and assessment).")

@@ -8,8 +8,9 @@ from api.deps import DB, IP, Admin
 from evidence.actors import user_actor
 from evidence.identity import accounts, login_throttle
 from evidence.identity.models import User
-from evidence.identity.schemas import LoginLockOut, PasswordIn, UserOut
+from evidence.identity.schemas import LoginLockOut, PasswordIn, UserChangeIn, UserOut
 from evidence.timeutil import utcnow
+from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
 
@@ -40,6 +41,15 @@ def disable_user(user_id: int, db: DB, admin: Admin, ip: IP) -> UserOut:
 @router.post("/users/{user_id}/enable", response_model=UserOut, summary="Enable a disabled account (who: admin)")
 def enable_user(user_id: int, db: DB, admin: Admin, ip: IP) -> UserOut:
     user = accounts.set_active(db, user_actor(admin, ip), user_id, True)
+    db.commit()
+    return with_login_state(db, [user])[0]
+
+
+@router.patch("/users/{user_id}", response_model=UserOut,
+              summary="Change a user's role or unit; it applies from the user's next request (who: admin)")
+def change_user(user_id: Id, body: UserChangeIn, db: DB, admin: Admin, ip: IP) -> UserOut:
+    clear = "unit_code" in body.model_fields_set and body.unit_code is None
+    user = accounts.change(db, user_actor(admin, ip), user_id, body.role, body.unit_code, clear)
     db.commit()
     return with_login_state(db, [user])[0]
 

@@ -8,16 +8,18 @@ from sqlalchemy import select
 from api.deps import DB, IP, Admin, AdminOrSupervisor, AnyUser, StationCaller, read_upload
 from api.routes.accounts import with_login_state
 from evidence import flows
+from evidence.config import get_settings
 from evidence.actors import user_actor
 from evidence.devices import service as devices
 from evidence.devices.models import Device
 from evidence.devices.schemas import ClockOffsetIn, ClockOffsetOut, DeviceIn, DeviceOut, ImportOut
 from evidence.errors import Invalid
-from evidence.identity import service as identity
+from evidence.identity import service as identity, station_health
 from evidence.identity.models import Station, Unit, User
 from evidence.identity.schemas import (HeartbeatIn, StationCreated, StationIn, StationOut, UnitIn, UnitOut,
                                        UserIn, UserOut)
 from evidence.recordings import clock
+from evidence.timeutil import utcnow
 from evidence.types import Id
 
 router = APIRouter(prefix="/api/v1", tags=["administration"])
@@ -59,9 +61,13 @@ def register_station(body: StationIn, db: DB, admin: Admin, ip: IP) -> StationCr
     return StationCreated(**StationOut.model_validate(station).model_dump(), api_key=key)
 
 
-@router.get("/stations", response_model=list[StationOut], summary="List docking stations (who: admin)")
+@router.get("/stations", response_model=list[StationOut],
+            summary="List docking stations with their health: last heartbeat, agent version, spool, queue, last "
+                    "error, silent (失联) (who: admin)")
 def list_stations(db: DB, _: Admin) -> list[StationOut]:
-    return [StationOut.model_validate(s) for s in db.scalars(select(Station).order_by(Station.id))]
+    now, minutes = utcnow(), get_settings().station_silent_minutes
+    return [StationOut.model_validate(s).model_copy(update={"health": station_health.health(s, now, minutes)})
+            for s in db.scalars(select(Station).order_by(Station.id))]
 
 
 @router.post("/stations/heartbeat", response_model=StationOut,

@@ -64,21 +64,25 @@ DOWNLOADS = {200: {"content": {"text/csv": FILE, XLSX: FILE}}}
 
 
 @router.post("/ledger/import", response_model=LedgerImportOut,
-             summary="Import enforcement events from CSV or XLSX; bad rows reported by line (who: admin, supervisor)",
+             summary="Import enforcement events from CSV or XLSX; bad rows reported by line; dry_run previews "
+                     "without writing (who: admin, supervisor)",
              responses={413: {"description": "the file passes a limit (size, rows, columns, unpacked size)"}})
-def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP) -> LedgerImportOut:
+def import_ledger(file: UploadFile, db: DB, user: Importer, ip: IP,
+                  dry_run: Annotated[bool, Query(description="preview: parse and check every row, list the first "
+                                                             "rows with what would happen, write nothing")] = False,
+                  ) -> LedgerImportOut:
     # A plain def on purpose: FastAPI runs it in a worker thread, so parsing and storing a large
     # ledger never holds up the event loop and every other request.
     try:
         result = ledger_import.import_ledger(db, user_actor(user, ip), file.file, file.filename or "ledger.csv",
-                                             get_settings().timezone, user)
+                                             get_settings().timezone, user, dry_run)
     except LedgerTooLarge as exc:
         raise TooLarge(str(exc)) from None
     except ValueError as exc:
         raise Invalid(str(exc)) from None
     db.commit()
     return LedgerImportOut(created=result.created, updated=result.updated, errors=result.errors,
-                     error_count=result.error_count)
+                           error_count=result.error_count, dry_run=result.dry_run, rows=result.rows)
 
 
 @router.get("/coverage/events", response_model=EventPage, responses=DOWNLOADS,

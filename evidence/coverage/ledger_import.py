@@ -5,6 +5,10 @@ computed a batch at a time, so memory stays flat and each batch costs a few stat
 whole import is one transaction (the caller commits): a file refused half-way leaves nothing.
 Only the first MAX_ERRORS_LISTED row errors are listed, the rest counted: a file of garbage
 must not answer with a 100 MB error list.
+
+A preview (dry_run) walks the very same parsing, validation and reach checks and only swaps the
+final write for a look-up of which event ids exist: preview and import cannot disagree about a
+row. The preview lists the first MAX_PREVIEW_ROWS good rows with what the import would do.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from evidence.identity.models import User
 from evidence.timeutil import utcnow
 
 MAX_ERRORS_LISTED = 1000
+MAX_PREVIEW_ROWS = 200
 BATCH_ROWS = 1000
 
 
@@ -33,15 +38,18 @@ class LedgerImport:
     updated: int = 0
     errors: list[dict] = field(default_factory=list)  # the first MAX_ERRORS_LISTED, in file order
     error_count: int = 0
+    dry_run: bool = False
+    rows: list[dict] = field(default_factory=list)  # preview only: the first MAX_PREVIEW_ROWS good rows
 
 
 def import_ledger(session: Session, actor: audit.Actor, stream: BinaryIO, filename: str, tz: str,
-                  user: User | None = None) -> LedgerImport:
+                  user: User | None = None, dry_run: bool = False) -> LedgerImport:
     """Raises ValueError (ledger_read.LedgerTooLarge past a limit) for a file refused as a whole.
 
     With `user`, rows outside that user's reach (ledger_scope) are refused by line; without one
-    (the operator's CLI) every row is imported."""
-    result = LedgerImport()
+    (the operator's CLI) every row is imported. With `dry_run` nothing is written but the audit
+    entry (ledger.preview): created/updated then count what the import would do."""
+    result = LedgerImport(dry_run=dry_run)
     batch: list[LedgerRow] = []
     for item in iter_ledger(stream, filename, tz):
         if isinstance(item, LedgerError):
@@ -55,8 +63,9 @@ def import_ledger(session: Session, actor: audit.Actor, stream: BinaryIO, filena
             batch = []
     _store(session, batch, result, user)
     result.errors.sort(key=lambda e: e["line"])
-    audit.record(session, actor, "ledger.import", "enforcement_event", None, source=filename,
-                 created=result.created, updated=result.updated, errors=result.error_count)
+    result.rows.sort(key=lambda r: r["line"])
+    audit.record(session, actor, "ledger.preview" if dry_run else "ledger.import", "enforcement_event", None,
+                 source=filename, created=result.created, updated=result.updated, errors=result.error_count)
     return result
 
 
@@ -66,10 +75,25 @@ def _store(session: Session, rows: list[LedgerRow], result: LedgerImport, user: 
         result.error_count += len(refused)
         room = MAX_ERRORS_LISTED - len(result.errors)
         result.errors.extend({"line": e.line, "reason": e.reason} for e in refused[:max(room, 0)])
-    if rows:
+    if rows and result.dry_run:
+        _preview(session, rows, result)
+    elif rows:
         created, updated, ids = upsert_events(session, rows)
         result.created, result.updated = result.created + created, result.updated + updated
         recompute(session, ids)
+
+
+def _preview(session: Session, rows: list[LedgerRow], result: LedgerImport) -> None:
+    """What upsert_events would do with this batch: an event id already stored is updated."""
+    existing = set(session.scalars(select(EnforcementEvent.event_id).where(
+        EnforcementEvent.event_id.in_([r.event_id for r in rows]))))
+    result.updated += sum(r.event_id in existing for r in rows)
+    result.created += sum(r.event_id not in existing for r in rows)
+    room = MAX_PREVIEW_ROWS - len(result.rows)
+    result.rows.extend({"line": r.line, "event_id": r.event_id, "event_type": r.event_type,
+                        "police_ids": r.police_ids, "started_at": r.started_at, "ended_at": r.ended_at,
+                        "location": r.location, "case_no": r.case_no, "roadside": r.roadside,
+                        "action": "update" if r.event_id in existing else "create"} for r in rows[:max(room, 0)])
 
 
 def upsert_events(session: Session, rows: list[LedgerRow]) -> tuple[int, int, list[int]]:

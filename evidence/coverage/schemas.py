@@ -7,18 +7,38 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from evidence.coverage.ledger_import import MAX_ERRORS_LISTED
+from evidence.coverage.ledger_import import MAX_ERRORS_LISTED, MAX_PREVIEW_ROWS
 from evidence.types import Id, Instant, InstantText
 
 Status = Literal["covered", "partial", "missing", "pending"]
 GroupBy = Literal["unit", "officer", "type", "day", "week", "month"]
 
 
+class LedgerLineError(BaseModel):
+    line: int = Field(description="line in the file (the header is line 1); XLSX: sheet row")
+    reason: str
+
+
+class LedgerPreviewRow(BaseModel):
+    line: int
+    event_id: str
+    event_type: str
+    police_ids: list[str]
+    started_at: Instant
+    ended_at: Instant | None
+    location: str | None
+    case_no: str | None
+    roadside: bool
+    action: Literal["create", "update"] = Field(description="what the import would do with this row")
+
+
 class LedgerImportOut(BaseModel):
-    created: int
-    updated: int
-    errors: list[dict] = Field(description=f"the first {MAX_ERRORS_LISTED} bad rows: line and reason")
+    created: int = Field(description="events created (a preview: that the import would create)")
+    updated: int = Field(description="events updated (a preview: that the import would update)")
+    errors: list[LedgerLineError] = Field(description=f"the first {MAX_ERRORS_LISTED} bad rows: line and reason")
     error_count: int = Field(description="all bad rows, listed or not")
+    dry_run: bool = Field(False, description="a preview: nothing was written")
+    rows: list[LedgerPreviewRow] = Field([], description=f"preview only: the first {MAX_PREVIEW_ROWS} good rows")
 
 
 class LinkIn(BaseModel):

@@ -6,8 +6,11 @@ from __future__ import annotations
 from evidence.audit import service as audit
 from evidence.errors import Invalid, NotFound
 from evidence.identity import login_throttle, passwords
-from evidence.identity.models import User
+from evidence.identity.models import Role, User
 from evidence.identity.security import hash_password
+from evidence.identity.service import unit_by_code
+
+UNIT_ROLES = (Role.officer.value, Role.supervisor.value, Role.case_handler.value)
 
 
 def _user(session, user_id: int) -> User:
@@ -27,6 +30,27 @@ def set_active(session, actor: audit.Actor, user_id: int, active: bool) -> User:
             user.token_version += 1  # belt and braces: its tokens are refused as disabled anyway
         audit.record(session, actor, "user.enable" if active else "user.disable", "user", user.id,
                      police_id=user.police_id)
+    return user
+
+
+def change(session, actor: audit.Actor, user_id: int, role: str | None, unit_code: str | None,
+           clear_unit: bool = False) -> User:
+    """A new role and/or unit. An admin cannot demote himself (the last way back would be the CLI);
+    officers, supervisors and case handlers always keep a unit."""
+    user = _user(session, user_id)
+    if role is not None and role not in {r.value for r in Role}:
+        raise Invalid(f"role must be one of {', '.join(r.value for r in Role)}")
+    if role is not None and role != user.role and actor.type == "user" and str(actor.id) == str(user.id):
+        raise Invalid("you cannot change your own role; ask another admin")
+    unit_id = None if clear_unit else (unit_by_code(session, unit_code).id if unit_code else user.unit_id)
+    new_role = role or user.role
+    if unit_id is None and new_role in UNIT_ROLES:
+        raise Invalid(f"a {new_role} must belong to a unit: choose one")
+    before = {"role": user.role, "unit_id": user.unit_id}
+    if (new_role, unit_id) != (user.role, user.unit_id):
+        user.role, user.unit_id = new_role, unit_id
+        audit.record(session, actor, "user.change", "user", user.id, police_id=user.police_id, before=before,
+                     after={"role": new_role, "unit_id": unit_id})
     return user
 
 

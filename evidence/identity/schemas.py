@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +58,13 @@ class UserOut(BaseModel):
     locked_until: datetime | None = Field(None, description="Set while the account is locked after too many failed logins.")
 
 
+class UserChangeIn(BaseModel):
+    """Only the fields sent are changed; unit_code null (sent) takes the user out of any unit."""
+
+    role: Literal["officer", "case_handler", "supervisor", "admin", "auditor"] | None = None
+    unit_code: str | None = Field(None, max_length=64)
+
+
 class PasswordIn(BaseModel):
     password: str = Field(min_length=8, max_length=256)
 
@@ -94,6 +102,8 @@ class StationOut(BaseModel):
     spool_free_bytes: int | None = None
     queue_length: int | None = None
     last_error: str | None = None
+    health: Literal["ok", "silent", "never_seen", "revoked"] | None = Field(
+        None, description="ok; silent: no contact for longer than station_silent_minutes (失联); never_seen; revoked")
 
 
 class HeartbeatIn(BaseModel):

@@ -245,7 +245,7 @@ def test_reimporting_an_event_updates_it(scenario, service, admin_token):
     http, admin, tag = service.http, {"Authorization": f"Bearer {admin_token}"}, scenario["tag"]
     ledger = f"event_id,event_type,police_ids,started_at,ended_at\n{tag}-9,ticket,{scenario['B']},2026-11-14T16:00:00,2026-11-14T16:05:00\n"
     r = http.post("/api/v1/ledger/import", headers=admin, files={"file": ("fix.csv", ledger.encode(), "text/csv")})
-    assert r.json() == {"created": 0, "updated": 1, "errors": [], "error_count": 0}
+    assert r.json() == {"created": 0, "updated": 1, "errors": [], "error_count": 0, "dry_run": False, "rows": []}
     events = http.get("/api/v1/coverage/events", headers=admin, params={"officer": scenario["B"], "page_size": 1000}).json()["items"]
     e9 = next(e for e in events if e["event_id"] == f"{tag}-9")
     check(e9, "covered", 300, 300, 1.0)

@@ -43,6 +43,9 @@ export const pageRoutes: RouteRecordRaw[] = [
     meta: { roles: OVERSEER_ROLES, title: "menu.weekly" } },
   { path: "monthly", name: "monthly", component: () => import("@/pages/MonthlyPage.vue"),
     meta: { roles: OVERSEER_ROLES, title: "menu.monthly" } },
+  { path: "ledger-import", name: "ledger-import", component: () => import("@/pages/LedgerImportPage.vue"),
+    meta: { roles: ["admin", "supervisor"], title: "menu.ledgerImport" } },
+  { path: "admin", name: "admin", component: () => import("@/pages/AdminPage.vue"), meta: { roles: ["admin"], title: "menu.admin" } },
 ];
 
 export const routes: RouteRecordRaw[] = [

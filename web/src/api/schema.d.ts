@@ -700,7 +700,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import enforcement events from CSV or XLSX; bad rows reported by line (who: admin, supervisor) */
+        /** Import enforcement events from CSV or XLSX; bad rows reported by line; dry_run previews without writing (who: admin, supervisor) */
         post: operations["import_ledger_api_v1_ledger_import_post"];
         delete?: never;
         options?: never;
@@ -802,6 +802,23 @@ export interface paths {
         };
         /** My latest explanation of each of my events (who: officer, case_handler, supervisor — own) */
         get: operations["mine_api_v1_my_explanations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/processing-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recordings that failed processing or cannot be played, with the reason, and counts per state (who: admin) */
+        get: operations["processing_queue_api_v1_processing_queue_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1127,7 +1144,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List docking stations (who: admin) */
+        /** List docking stations with their health: last heartbeat, agent version, spool, queue, last error, silent (失联) (who: admin) */
         get: operations["list_stations_api_v1_stations_get"];
         put?: never;
         /** Register a docking station; the API key is shown once (who: admin) */
@@ -1274,6 +1291,23 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a user's role or unit; it applies from the user's next request (who: admin) */
+        patch: operations["change_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
     "/api/v1/users/{user_id}/disable": {
@@ -2486,8 +2520,17 @@ export interface components {
         };
         /** LedgerImportOut */
         LedgerImportOut: {
-            /** Created */
+            /**
+             * Created
+             * @description events created (a preview: that the import would create)
+             */
             created: number;
+            /**
+             * Dry Run
+             * @description a preview: nothing was written
+             * @default false
+             */
+            dry_run: boolean;
             /**
              * Error Count
              * @description all bad rows, listed or not
@@ -2497,11 +2540,58 @@ export interface components {
              * Errors
              * @description the first 1000 bad rows: line and reason
              */
-            errors: {
-                [key: string]: unknown;
-            }[];
-            /** Updated */
+            errors: components["schemas"]["LedgerLineError"][];
+            /**
+             * Rows
+             * @description preview only: the first 200 good rows
+             * @default []
+             */
+            rows: components["schemas"]["LedgerPreviewRow"][];
+            /**
+             * Updated
+             * @description events updated (a preview: that the import would update)
+             */
             updated: number;
+        };
+        /** LedgerLineError */
+        LedgerLineError: {
+            /**
+             * Line
+             * @description line in the file (the header is line 1); XLSX: sheet row
+             */
+            line: number;
+            /** Reason */
+            reason: string;
+        };
+        /** LedgerPreviewRow */
+        LedgerPreviewRow: {
+            /**
+             * Action
+             * @description what the import would do with this row
+             * @enum {string}
+             */
+            action: "create" | "update";
+            /** Case No */
+            case_no: string | null;
+            /** Ended At */
+            ended_at: string | null;
+            /** Event Id */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Line */
+            line: number;
+            /** Location */
+            location: string | null;
+            /** Police Ids */
+            police_ids: string[];
+            /** Roadside */
+            roadside: boolean;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
         };
         /** LibraryOut */
         LibraryOut: {
@@ -3082,6 +3172,69 @@ export interface components {
          * @enum {string}
          */
         ProcessingState: "queued" | "processing" | "ready" | "unplayable" | "failed";
+        /** QueueCounts */
+        QueueCounts: {
+            /** Failed */
+            failed: number;
+            /** Processing */
+            processing: number;
+            /** Queued */
+            queued: number;
+            /** Unplayable */
+            unplayable: number;
+        };
+        /** QueueItemOut */
+        QueueItemOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Declared Police Id */
+            declared_police_id: string | null;
+            /** Device Serial */
+            device_serial: string | null;
+            /** Id */
+            id: number;
+            /** Media Kind */
+            media_kind: string;
+            /** Original Filename */
+            original_filename: string;
+            /** Processing Attempts */
+            processing_attempts: number;
+            /**
+             * Processing Error
+             * @description what broke, for a failed run
+             */
+            processing_error: string | null;
+            /**
+             * Processing Reason
+             * @description why it is unplayable, in plain words
+             */
+            processing_reason: string | null;
+            /**
+             * Processing State
+             * @enum {string}
+             */
+            processing_state: "failed" | "unplayable";
+            /** Size Bytes */
+            size_bytes: number;
+            /** Started At */
+            started_at: string | null;
+        };
+        /** QueuePage */
+        QueuePage: {
+            /** @description verified recordings per state that is not yet ready */
+            counts: components["schemas"]["QueueCounts"];
+            /** Items */
+            items: components["schemas"]["QueueItemOut"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** RankRow */
         RankRow: {
             /** Covered */
@@ -3494,6 +3647,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Health
+             * @description ok; silent: no contact for longer than station_silent_minutes (失联); never_seen; revoked
+             */
+            health?: ("ok" | "silent" | "never_seen" | "revoked") | null;
             /** Heartbeat At */
             heartbeat_at?: string | null;
             /** Id */
@@ -3533,6 +3691,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Health
+             * @description ok; silent: no contact for longer than station_silent_minutes (失联); never_seen; revoked
+             */
+            health?: ("ok" | "silent" | "never_seen" | "revoked") | null;
             /** Heartbeat At */
             heartbeat_at?: string | null;
             /** Id */
@@ -3980,6 +4143,16 @@ export interface components {
             session_id: string;
             /** Status */
             status: string;
+        };
+        /**
+         * UserChangeIn
+         * @description Only the fields sent are changed; unit_code null (sent) takes the user out of any unit.
+         */
+        UserChangeIn: {
+            /** Role */
+            role?: ("officer" | "case_handler" | "supervisor" | "admin" | "auditor") | null;
+            /** Unit Code */
+            unit_code?: string | null;
         };
         /** UserIn */
         UserIn: {
@@ -5882,7 +6055,10 @@ export interface operations {
     };
     import_ledger_api_v1_ledger_import_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description preview: parse and check every row, list the first rows with what would happen, write nothing */
+                dry_run?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6121,6 +6297,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExplanationOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    processing_queue_api_v1_processing_queue_get: {
+        parameters: {
+            query?: {
+                /** @description only this state; both when left out */
+                state?: ("failed" | "unplayable") | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueuePage"];
                 };
             };
             /** @description Validation Error */
@@ -7112,6 +7322,41 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    change_user_api_v1_users__user_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserChangeIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
