@@ -24,7 +24,8 @@ TABLES = {"units", "users", "stations", "devices", "device_assignments", "record
           "enforcement_events", "event_officers", "event_coverage", "event_officer_coverage",
           "recording_event_links", "coverage_summaries", "cases", "case_handlers", "case_stage_changes",
           "case_recordings", "case_suggestion_decisions", "access_requests", "retention_runs", "exports",
-          "login_throttles", "signing_keys", "review_draws", "review_items", "review_verdicts", "assessment_weights", "event_explanations",
+          "login_throttles", "signing_keys", "review_draws", "review_items", "review_verdicts", "assessment_weights",
+          "event_explanations",
           "audit_entries", "alembic_version"}
 
 

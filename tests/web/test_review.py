@@ -8,7 +8,7 @@ rates and weights; weights saved from next month on leave this month's score as 
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
