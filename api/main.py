@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
 from api.openapi import declare_error_bodies
-from api.routes import (accounts, admin, audit, auth, case_workspace, cases, coverage, health, ingest, library,
-                        my_work, recording_detail, recordings, site)
+from api.routes import (accounts, admin, audit, auth, case_workspace, cases, coverage, explorer, health, ingest,
+                        library, my_work, recording_detail, recordings, site)
 from api.webapp import mount_webapp
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
@@ -60,8 +60,8 @@ def create_app() -> FastAPI:
                                        "character, or a number out of range): remove it and send again"},
                             status_code=422)
 
-    for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, coverage,
-                   cases, case_workspace, my_work):
+    for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, explorer,
+                   coverage, cases, case_workspace, my_work):
         app.include_router(module.router)
     declare_error_bodies(app)
     mount_webapp(app)  # last: its catch-all must not shadow an API route
