@@ -26,6 +26,8 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
+  { path: "coverage", name: "coverage", component: () => import("@/pages/CoveragePage.vue"),
+    meta: { roles: ["supervisor", "auditor", "admin"], title: "menu.coverage" } },
 ];
 
 export const routes: RouteRecordRaw[] = [
