@@ -150,16 +150,18 @@ def test_a_link_with_statuses_in_english_on_a_phone(pages, ex):
     assert pages.problems == []
 
 
-def test_the_explorer_in_both_languages_for_an_admin(pages, ex):
-    for language, title in (("zh-CN", "视频覆盖"), ("en", "Coverage")):
-        page = pages.open("admin", language=language, path=f"/coverage?{PERIOD}&unit={ex['unit']}")
-        page.get_by_test_id(f"officers-{CARRIER}").wait_for()
-        assert page.get_by_test_id("menu-coverage").inner_text() == title
-        pages.shot(page, f"coverage-officers-desktop-{language}")
-        phone = pages.open(SUPERVISOR, viewport=PHONE, language=language, path=f"/coverage?{PERIOD}")
-        phone.get_by_test_id(f"units-{ex['unit']}").wait_for()
-        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-        pages.shot(phone, f"coverage-units-phone-{language}")
-    officer = pages.open(CARRIER, path="/coverage")
-    officer.get_by_test_id("not-found").wait_for()
+def test_an_admin_in_english_and_a_supervisor_on_a_phone_in_chinese(pages, ex, web_world):
+    page = pages.open("admin", language="en", path=f"/coverage?{PERIOD}&unit={ex['unit']}")
+    page.get_by_test_id(f"officers-{CARRIER}").wait_for()
+    assert page.get_by_test_id("menu-coverage").inner_text() == "Coverage"
+    assert "Missing 2" in page.get_by_test_id("unit-summary").inner_text()
+    pages.shot(page, "coverage-officers-desktop-en")
+    phone = pages.open(SUPERVISOR, viewport=PHONE, path=f"/coverage?{PERIOD}")
+    card = phone.get_by_test_id(f"units-{ex['unit']}")
+    card.wait_for()
+    assert "无视频 2" in card.inner_text() and card.get_by_test_id("rate").inner_text() == "25%"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    pages.shot(phone, "coverage-units-phone-zh")
+    officer = web_world.headers(CARRIER)
+    assert web_world.http.get("/api/v1/coverage/explorer/units", headers=officer).status_code == 403
     assert pages.problems == []
