@@ -19,7 +19,7 @@ export function place(start: string, end: string, lo: string, hi: string): Bar {
   return { left, width: Math.max(right - left, 0.4) };
 }
 
-const STEPS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600].map((s) => s * 1000);
+const STEPS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600].map((s) => s * 1000);
 
 /** Tick instants (ms) at a round step that gives at most `most` ticks inside [lo, hi]. */
 export function ticks(lo: string, hi: string, most = 6): number[] {
