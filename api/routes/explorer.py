@@ -1,6 +1,7 @@
 """The coverage explorer: unit → officer → events, and one event's gap chart.
 
-Who: supervisor (own unit and below), auditor and admin (all). Every read is audited.
+Who: supervisor and case_handler (own unit and below, as for the coverage reports), auditor and
+admin (all). Every read is audited.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from evidence.identity.models import Role, User
 from evidence.types import INT32_MAX, Id
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage explorer"])
-Explorer = Annotated[User, Depends(require_roles(Role.supervisor, Role.auditor, Role.admin))]
+Explorer = Annotated[User, Depends(require_roles(Role.supervisor, Role.case_handler, Role.auditor, Role.admin))]
 From = Annotated[date | None, Query(alias="from", description="first day (unit's zone); default the 1st of this month")]
 To = Annotated[date | None, Query(alias="to", description="last day, included; default today")]
 
@@ -33,7 +34,7 @@ def _period(start: date | None, end: date | None):
 
 @router.get("/explorer/units", response_model=UnitsOut,
             summary="Covered / partial / missing / pending and the rate per child unit for a period "
-                    "(who: supervisor own unit and below, auditor, admin)")
+                    "(who: supervisor/case_handler own unit and below, auditor, admin)")
 def units(db: DB, user: Explorer, ip: IP, start: From = None, end: To = None,
           parent_id: Annotated[Id | None, Query(description="the unit whose children to count; "
                                                              "empty: the top of your reach")] = None) -> UnitsOut:
@@ -47,7 +48,7 @@ def units(db: DB, user: Explorer, ip: IP, start: From = None, end: To = None,
 
 @router.get("/explorer/officers", response_model=OfficersOut,
             summary="The same counts per officer of a unit's events, each with his own status "
-                    "(who: supervisor own unit and below, auditor, admin)")
+                    "(who: supervisor/case_handler own unit and below, auditor, admin)")
 def officers(db: DB, user: Explorer, ip: IP, start: From = None, end: To = None,
              unit_id: Annotated[Id | None, Query(description="the unit and the units below it; "
                                                             "empty: all you may see")] = None) -> OfficersOut:
@@ -61,7 +62,7 @@ def officers(db: DB, user: Explorer, ip: IP, start: From = None, end: To = None,
 
 @router.get("/explorer/events", response_model=ExplorerEventPage,
             summary="A page of events of a unit or officer for a period, several statuses at once "
-                    "(who: supervisor own unit and below, auditor, admin)")
+                    "(who: supervisor/case_handler own unit and below, auditor, admin)")
 def events(db: DB, user: Explorer, ip: IP, start: From = None, end: To = None, unit_id: Id | None = None,
            officer: Annotated[str | None, Query(max_length=32, description="警号; the status is then his own")] = None,
            status: Annotated[str | None, Query(max_length=60, description="e.g. missing,partial")] = None,
@@ -81,7 +82,7 @@ def events(db: DB, user: Explorer, ip: IP, start: From = None, end: To = None, u
 
 @router.get("/events/{event_id}/gaps", response_model=EventGapsOut,
             summary="One event's gap chart: its window, each officer's recordings, covered spans and gaps "
-                    "with their reasons (who: supervisor own unit and below, auditor, admin)")
+                    "with their reasons (who: supervisor/case_handler own unit and below, auditor, admin)")
 def event_gaps(user: Explorer, event: VisibleEvent, db: DB, ip: IP) -> EventGapsOut:
     out = gaps.event_gaps(db, event)
     audit.record(db, user_actor(user, ip), "coverage.event_gaps", "enforcement_event", event.id,

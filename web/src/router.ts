@@ -27,7 +27,7 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
   { path: "coverage", name: "coverage", component: () => import("@/pages/CoveragePage.vue"),
-    meta: { roles: ["supervisor", "auditor", "admin"], title: "menu.coverage" } },
+    meta: { roles: ["supervisor", "case_handler", "auditor", "admin"], title: "menu.coverage" } },
 ];
 
 export const routes: RouteRecordRaw[] = [

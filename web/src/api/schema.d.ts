@@ -388,7 +388,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One event's gap chart: its window, each officer's recordings, covered spans and gaps with their reasons (who: supervisor own unit and below, auditor, admin) */
+        /** One event's gap chart: its window, each officer's recordings, covered spans and gaps with their reasons (who: supervisor/case_handler own unit and below, auditor, admin) */
         get: operations["event_gaps_api_v1_coverage_events__event_id__gaps_get"];
         put?: never;
         post?: never;
@@ -405,7 +405,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A page of events of a unit or officer for a period, several statuses at once (who: supervisor own unit and below, auditor, admin) */
+        /** A page of events of a unit or officer for a period, several statuses at once (who: supervisor/case_handler own unit and below, auditor, admin) */
         get: operations["events_api_v1_coverage_explorer_events_get"];
         put?: never;
         post?: never;
@@ -422,7 +422,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same counts per officer of a unit's events, each with his own status (who: supervisor own unit and below, auditor, admin) */
+        /** The same counts per officer of a unit's events, each with his own status (who: supervisor/case_handler own unit and below, auditor, admin) */
         get: operations["officers_api_v1_coverage_explorer_officers_get"];
         put?: never;
         post?: never;
@@ -439,7 +439,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Covered / partial / missing / pending and the rate per child unit for a period (who: supervisor own unit and below, auditor, admin) */
+        /** Covered / partial / missing / pending and the rate per child unit for a period (who: supervisor/case_handler own unit and below, auditor, admin) */
         get: operations["units_api_v1_coverage_explorer_units_get"];
         put?: never;
         post?: never;
