@@ -12,8 +12,8 @@ from sqlalchemy.exc import DataError
 
 from api.openapi import declare_error_bodies
 from api.routes import (accounts, admin, assessment, audit, auth, case_workspace, cases, coverage, explanations,
-                        health, ingest, library, my_work, periodic, processing_queue, recording_detail, recordings,
-                        review, site, supervision)
+                        explorer, health, ingest, library, my_work, periodic, processing_queue, recording_detail,
+                        recordings, review, site, supervision)
 from api.webapp import mount_webapp
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
@@ -61,8 +61,8 @@ def create_app() -> FastAPI:
                                        "character, or a number out of range): remove it and send again"},
                             status_code=422)
 
-    for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, coverage,
-                   cases, case_workspace, my_work, supervision, review, assessment, periodic, explanations,
+    for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, explorer,
+                   coverage, cases, case_workspace, my_work, supervision, review, assessment, periodic, explanations,
                    processing_queue):
         app.include_router(module.router)
     declare_error_bodies(app)

@@ -37,6 +37,7 @@ class EventFilter:
     officer: str | None = None  # 警号
     start_from: datetime | None = None
     start_to: datetime | None = None
+    statuses: tuple[str, ...] | None = None  # any of these; with `officer`, that officer's own status
 
 
 def visible_events(session: Session, user: Reader, query: Select) -> Select:
@@ -67,6 +68,11 @@ def _filtered(session: Session, user: Reader, f: EventFilter) -> Select:
         q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, f.unit_id)))
     if f.officer:
         q = q.where(EnforcementEvent.id.in_(select(EventOfficer.event_id).where(EventOfficer.police_id == f.officer)))
+    if f.statuses and f.officer:
+        q = q.where(EnforcementEvent.id.in_(select(EventOfficerCoverage.event_id).where(
+            EventOfficerCoverage.police_id == f.officer, EventOfficerCoverage.status.in_(f.statuses))))
+    elif f.statuses:
+        q = q.where(EventCoverage.status.in_(f.statuses))
     if f.start_from:
         q = q.where(EnforcementEvent.started_at >= f.start_from)
     if f.start_to:
@@ -82,6 +88,11 @@ EVENT_FIELDS = [EnforcementEvent.id, EnforcementEvent.event_id, EnforcementEvent
                 EventCoverage.deadline_at, EventCoverage.recording_ids]
 OFFICER_FIELDS = [EventOfficerCoverage.police_id, EventOfficerCoverage.status, EventOfficerCoverage.covered_seconds,
                   EventOfficerCoverage.ratio, EventOfficerCoverage.recording_ids]
+
+
+def count_events(session: Session, user: Reader, f: EventFilter) -> int:
+    """How many events the filter finds (the total beside a page of event_rows)."""
+    return session.scalar(_filtered(session, user, f).with_only_columns(func.count()).order_by(None)) or 0
 
 
 def event_rows(session: Session, user: Reader, f: EventFilter, limit: int | None = None, offset: int = 0) -> list[dict]:

@@ -102,6 +102,14 @@ def _recording_query():
         or_(Recording.clock_implausible.is_(False), Recording.clock_corrected_at.is_not(None)))
 
 
+def clip_index(session: Session, user_ids: set[int], lo: datetime, hi: datetime) -> ClipIndex:
+    """These officers' recordings that coverage reads between lo and hi, as recompute loads them."""
+    rows = session.execute(_recording_query().where(
+        Recording.officer_id.in_(user_ids), Recording.started_at < hi, Recording.ended_at > lo)).all() \
+        if user_ids else []
+    return ClipIndex(clock_gaps.with_corrected(session, rows, _recording_query(), user_ids))
+
+
 # -- computing ---------------------------------------------------------------------------------------
 def recompute(session: Session, event_ids: list[int], now: datetime | None = None) -> int:
     """Recompute coverage, officer coverage and auto-links of these events."""

@@ -46,6 +46,8 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "ledger-import", name: "ledger-import", component: () => import("@/pages/LedgerImportPage.vue"),
     meta: { roles: ["admin", "supervisor"], title: "menu.ledgerImport" } },
   { path: "admin", name: "admin", component: () => import("@/pages/AdminPage.vue"), meta: { roles: ["admin"], title: "menu.admin" } },
+  { path: "coverage", name: "coverage", component: () => import("@/pages/CoveragePage.vue"),
+    meta: { roles: ["supervisor", "case_handler", "auditor", "admin"], title: "menu.coverage" } },
 ];
 
 export const routes: RouteRecordRaw[] = [

@@ -416,6 +416,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/coverage/events/{event_id}/gaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event's gap chart: its window, each officer's recordings, covered spans and gaps with their reasons (who: supervisor/case_handler own unit and below, auditor, admin) */
+        get: operations["event_gaps_api_v1_coverage_events__event_id__gaps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coverage/explorer/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A page of events of a unit or officer for a period, several statuses at once (who: supervisor/case_handler own unit and below, auditor, admin) */
+        get: operations["events_api_v1_coverage_explorer_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coverage/explorer/officers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same counts per officer of a unit's events, each with his own status (who: supervisor/case_handler own unit and below, auditor, admin) */
+        get: operations["officers_api_v1_coverage_explorer_officers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/coverage/explorer/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Covered / partial / missing / pending and the rate per child unit for a period (who: supervisor/case_handler own unit and below, auditor, admin) */
+        get: operations["units_api_v1_coverage_explorer_units_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/coverage/roadside-missing": {
         parameters: {
             query?: never;
@@ -1834,6 +1902,28 @@ export interface components {
             /** Unanchored Entries */
             unanchored_entries?: number | null;
         };
+        /** ChartRecording */
+        ChartRecording: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Recording Id */
+            recording_id: number;
+            /** Seconds */
+            seconds: number;
+            /**
+             * Shift Seconds
+             * @description camera clock correction applied (within the tolerance), seconds
+             */
+            shift_seconds: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /** ClipOut */
         ClipOut: {
             /**
@@ -2189,6 +2279,68 @@ export interface components {
              */
             started_at: string;
         };
+        /** EventGapsOut */
+        EventGapsOut: {
+            /** Covered */
+            covered: components["schemas"]["Span"][];
+            /**
+             * Covered Seconds
+             * @description seconds of the window any officer's footage covers
+             */
+            covered_seconds: number;
+            /**
+             * Deadline At
+             * Format: date-time
+             */
+            deadline_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Event Id */
+            event_id: string;
+            /** Event Type */
+            event_type: string;
+            /** Gaps */
+            gaps: components["schemas"]["Span"][];
+            /** Id */
+            id: number;
+            /** Location */
+            location: string | null;
+            /** Officers */
+            officers: components["schemas"]["OfficerGaps"][];
+            /** Ratio */
+            ratio: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "covered" | "partial" | "missing" | "pending";
+            /** Stored Covered Seconds */
+            stored_covered_seconds: number | null;
+            /**
+             * Stored Status
+             * @description event_coverage as last computed
+             */
+            stored_status: ("covered" | "partial" | "missing" | "pending") | null;
+            /** Tolerance Seconds */
+            tolerance_seconds: number;
+            /**
+             * Window End
+             * Format: date-time
+             */
+            window_end: string;
+            /** Window Seconds */
+            window_seconds: number;
+            /**
+             * Window Start
+             * Format: date-time
+             */
+            window_start: string;
+        };
         /** EventList */
         EventList: {
             /** Items */
@@ -2324,6 +2476,27 @@ export interface components {
             /** Text */
             text: string | null;
         };
+        /** ExplorerEventPage */
+        ExplorerEventPage: {
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Items */
+            items: components["schemas"]["EventRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /** Total */
+            total: number;
+        };
         /** FlagsIn */
         FlagsIn: {
             /** Flags */
@@ -2350,6 +2523,26 @@ export interface components {
         FromLedgerIn: {
             /** Case No */
             case_no: string;
+        };
+        /** Gap */
+        Gap: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "no_account" | "no_camera" | "not_recorded" | "awaiting_upload" | "not_docked";
+            /** Seconds */
+            seconds: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
         };
         /** GrantIn */
         GrantIn: {
@@ -2991,6 +3184,31 @@ export interface components {
             /** Items */
             items: components["schemas"]["MyEventOut"][];
         };
+        /** OfficerCounts */
+        OfficerCounts: {
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /** Missing */
+            missing: number;
+            /**
+             * Name
+             * @description empty when the ledger's 警号 is no user here
+             */
+            name: string | null;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+            /** Police Id */
+            police_id: string;
+            /**
+             * Rate
+             * @description covered ÷ events no longer pending; empty when none is
+             */
+            rate: number | null;
+        };
         /** OfficerCoverageOut */
         OfficerCoverageOut: {
             /** Covered Seconds */
@@ -3006,6 +3224,46 @@ export interface components {
              * @enum {string}
              */
             status: "covered" | "partial" | "missing" | "pending";
+        };
+        /** OfficerGaps */
+        OfficerGaps: {
+            /** Covered */
+            covered: components["schemas"]["Span"][];
+            /** Covered Seconds */
+            covered_seconds: number;
+            /** Gaps */
+            gaps: components["schemas"]["Gap"][];
+            /** Name */
+            name: string | null;
+            /** Police Id */
+            police_id: string;
+            /**
+             * Recordings
+             * @description clipped to the window, as placed after the clock shift
+             */
+            recordings: components["schemas"]["ChartRecording"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "covered" | "partial" | "missing" | "pending";
+            /** User Id */
+            user_id: number | null;
+        };
+        /** OfficersOut */
+        OfficersOut: {
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+            /** Rows */
+            rows: components["schemas"]["OfficerCounts"][];
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
         };
         /** OnTimeOut */
         OnTimeOut: {
@@ -3589,6 +3847,21 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** Span */
+        Span: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Seconds */
+            seconds: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /** StageChangeOut */
         StageChangeOut: {
             /**
@@ -4003,6 +4276,39 @@ export interface components {
             /** Parent Id */
             parent_id: number | null;
         };
+        /** UnitCounts */
+        UnitCounts: {
+            /** Code */
+            code: string;
+            /** Covered */
+            covered: number;
+            /** Events */
+            events: number;
+            /** Has Children */
+            has_children: boolean;
+            /** Level */
+            level: string;
+            /** Missing */
+            missing: number;
+            /** Name */
+            name: string;
+            /**
+             * Own
+             * @description only the events recorded on this unit itself, not on the units below it
+             */
+            own: boolean;
+            /** Partial */
+            partial: number;
+            /** Pending */
+            pending: number;
+            /**
+             * Rate
+             * @description covered ÷ events no longer pending; empty when none is
+             */
+            rate: number | null;
+            /** Unit Id */
+            unit_id: number;
+        };
         /** UnitIn */
         UnitIn: {
             /** Code */
@@ -4030,6 +4336,25 @@ export interface components {
             name: string;
             /** Parent Id */
             parent_id: number | null;
+        };
+        /** UnitsOut */
+        UnitsOut: {
+            /**
+             * End
+             * Format: date
+             * @description last day of the period, included
+             */
+            end: string;
+            /** @description the unit asked for, with its whole subtree; empty at the top */
+            parent: components["schemas"]["UnitCounts"] | null;
+            /** Rows */
+            rows: components["schemas"]["UnitCounts"][];
+            /**
+             * Start
+             * Format: date
+             * @description first day of the period (unit's zone)
+             */
+            start: string;
         };
         /**
          * UploadRequest
@@ -5386,6 +5711,150 @@ export interface operations {
                     "application/json": components["schemas"]["EventPage"];
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "text/csv": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    event_gaps_api_v1_coverage_events__event_id__gaps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventGapsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    events_api_v1_coverage_explorer_events_get: {
+        parameters: {
+            query?: {
+                /** @description first day (unit's zone); default the 1st of this month */
+                from?: string | null;
+                /** @description last day, included; default today */
+                to?: string | null;
+                unit_id?: number | null;
+                /** @description 警号; the status is then his own */
+                officer?: string | null;
+                /** @description e.g. missing,partial */
+                status?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplorerEventPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    officers_api_v1_coverage_explorer_officers_get: {
+        parameters: {
+            query?: {
+                /** @description first day (unit's zone); default the 1st of this month */
+                from?: string | null;
+                /** @description last day, included; default today */
+                to?: string | null;
+                /** @description the unit and the units below it; empty: all you may see */
+                unit_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfficersOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"] | components["schemas"]["Message"];
+                };
+            };
+        };
+    };
+    units_api_v1_coverage_explorer_units_get: {
+        parameters: {
+            query?: {
+                /** @description first day (unit's zone); default the 1st of this month */
+                from?: string | null;
+                /** @description last day, included; default today */
+                to?: string | null;
+                /** @description the unit whose children to count; empty: the top of your reach */
+                parent_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnitsOut"];
                 };
             };
             /** @description Validation Error */
