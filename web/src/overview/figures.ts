@@ -76,15 +76,17 @@ export interface TodoLink {
 export function todoLinks(o: Overview): TodoLink[] {
   const days = { from: o.start, to: o.end };
   const unit: Record<string, string> = o.unit ? { unit: o.unit.code } : {};
+  const unitId: Record<string, string> = o.unit ? { unit: String(o.unit.id) } : {}; // the explorer takes the id
   const out: TodoLink[] = [
     { key: "missing_or_partial", count: o.todo.missing_or_partial,
-      to: { path: "/coverage", query: { status: "missing,partial", ...days, ...unit } } },
+      to: { path: "/coverage", query: { status: "missing,partial", ...days, ...unitId } } },
+    // The explorer has no late-upload filter yet: the link opens the period's explorer.
     { key: "late_uploads", count: o.todo.late_uploads,
-      to: { path: "/coverage", query: { late: "true", ...days, ...unit } } },
+      to: { path: "/coverage", query: { ...days, ...unitId } } },
     { key: "unlinked_recordings", count: o.todo.unlinked_recordings,
       to: { path: "/library", query: { linked: "false", ...days, ...unit } } },
     { key: "accident_cases_without_recording", count: o.todo.accident_cases_without_recording,
-      to: { path: "/coverage", query: { type: "accident", status: "missing", ...days, ...unit } } },
+      to: { path: "/coverage", query: { tab: "accidents", ...days, ...unitId } } },
   ];
   const access = o.todo.access_requests_to_decide;
   if (access !== null && access !== undefined) {
