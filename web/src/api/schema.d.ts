@@ -1171,6 +1171,16 @@ export interface components {
             /** Requester Id */
             requester_id: number;
             /**
+             * Requester Name
+             * @description name of the requester
+             */
+            requester_name?: string | null;
+            /**
+             * Requester Police Id
+             * @description 警号 of the requester, for the approver
+             */
+            requester_police_id?: string | null;
+            /**
              * Status
              * @enum {string}
              */
@@ -1530,10 +1540,26 @@ export interface components {
             /** Anchored Entry */
             anchored_entry?: number | null;
             /**
+             * Anchored Key Id
+             * @description fingerprint of the key that signed it
+             */
+            anchored_key_id?: string | null;
+            /**
+             * Anchored Signed At
+             * @description when the newest matching checkpoint was signed
+             */
+            anchored_signed_at?: string | null;
+            /**
              * Checkpoint Problems
              * @default []
              */
             checkpoint_problems: string[];
+            /**
+             * Checkpoints
+             * @description signed checkpoints found in the object-locked store
+             * @default 0
+             */
+            checkpoints: number;
             /** Entries */
             entries: number;
             /** First Bad Id */
@@ -2251,6 +2277,11 @@ export interface components {
             entry_id: number;
             /** Recording Id */
             recording_id: number;
+            /**
+             * Recording Unit Code
+             * @description code of the unit that owns the recording
+             */
+            recording_unit_code?: string | null;
             /** Recording Unit Id */
             recording_unit_id: number | null;
             /**
@@ -2258,6 +2289,11 @@ export interface components {
              * @description 警号 of the viewer
              */
             user: string;
+            /**
+             * User Unit Code
+             * @description code of the viewer's unit
+             */
+            user_unit_code?: string | null;
             /** User Unit Id */
             user_unit_id: number | null;
         };
@@ -3329,6 +3365,10 @@ export interface operations {
                 start?: string | null;
                 end?: string | null;
                 after_id?: number;
+                /** @description only entries older than this id */
+                before_id?: number | null;
+                /** @description newest first (page on with before_id) */
+                newest_first?: boolean;
                 limit?: number;
             };
             header?: never;
@@ -3362,6 +3402,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description json, or a download as csv / xlsx */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -3376,6 +3418,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessByUser"][];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Validation Error */
@@ -3394,6 +3438,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description json, or a download as csv / xlsx */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -3408,6 +3454,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutsideUnitView"][];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Validation Error */
