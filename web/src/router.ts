@@ -26,6 +26,10 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
     meta: { roles: CASE_ROLES, title: "menu.case" } },
+  { path: "audit", name: "audit", component: () => import("@/pages/AuditPage.vue"),
+    meta: { roles: ["auditor", "admin"], title: "menu.audit" } },
+  { path: "access-requests", name: "access-requests", component: () => import("@/pages/AccessRequestsPage.vue"),
+    meta: { title: "menu.access-requests" } },
 ];
 
 export const routes: RouteRecordRaw[] = [
