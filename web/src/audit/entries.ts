@@ -13,7 +13,7 @@ export const ACTION_CODES = [
   "coverage.stored_summaries", "coverage.stored_summary",
   "device.create", "device.clock_offset", "device_assignment.import",
   "event.link", "event.links", "event.unlink", "ledger.import",
-  "fixity.mismatch", "media.reprocess",
+  "fixity.mismatch", "media.reprocess", "media.ready", "media.unplayable", "media.failed",
   "recording.read", "recording.view", "recording.download", "recording.export", "recording.search",
   "recording.flag", "recording.important", "recording.verified", "recording.verify_failed",
   "recording.legal_hold", "recording.legal_hold_released",
