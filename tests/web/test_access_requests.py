@@ -68,7 +68,7 @@ def test_a_grant_opens_the_recording_until_it_ends_and_not_after(pages, web_worl
     desk.get_by_test_id("duration-custom").click()
     until = datetime.now(timezone.utc) + timedelta(seconds=GRANT_SECONDS)
     wall = until.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M:%S")
-    field = desk.get_by_test_id("approve-dialog").locator("input[placeholder]").last
+    field = desk.get_by_test_id("until-input").locator("input")
     field.fill(wall)
     field.press("Enter")
     pages.shot(desk, "access-approve-desktop-zh")
@@ -98,13 +98,15 @@ def test_a_grant_opens_the_recording_until_it_ends_and_not_after(pages, web_worl
     refused.wait_for()
     assert "outside what you may see" in refused.inner_text()
     assert refused.get_by_test_id("request-access").is_visible()
-    phone.goto("/access-requests")
+    refused.get_by_test_id("request-access").click()
     expect(phone.get_by_test_id(f"status-{req['id']}")).to_have_text("Expired")
     assert phone.get_by_test_id(f"open-{req['id']}").count() == 0
-    phone.evaluate("localStorage.setItem('language', 'zh-CN')")
-    phone.goto(f"/recordings/{rec_id}")
-    expect(phone.get_by_test_id("not-found")).to_contain_text("不在您的权限范围内")
-    phone.goto("/access-requests")
+    # In Chinese: the expired grant, the form ready to ask again, and the same plain refusal.
+    phone.get_by_test_id("language").click()
+    phone.get_by_role("option", name="中文").click()
     expect(phone.get_by_test_id(f"status-{req['id']}")).to_have_text("已过期")
+    assert phone.get_by_test_id("ask-id").input_value() == str(rec_id)
     pages.shot(phone, "access-expired-phone-zh")
+    phone.go_back()
+    expect(phone.get_by_test_id("not-found")).to_contain_text("不在您的权限范围内")
     assert pages.problems == []
