@@ -66,7 +66,7 @@ def who_accessed(session: Session, start: datetime | None, end: datetime | None)
 def outside_unit_views(session: Session, start: datetime | None, end: datetime | None) -> list[dict]:
     """Accesses to recordings of units outside the viewer's own unit and the units under it."""
     users = {u.id: u for u in session.scalars(select(User))}
-    codes = dict(session.execute(select(Unit.id, Unit.code)).tuples())
+    codes = {uid: code for uid, code in session.execute(select(Unit.id, Unit.code))}
     reach: dict[int, set[int]] = {}
     out = []
     for e in _access_rows(session, start, end):

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from evidence.audit import report_files, reports, service as audit
 from evidence.db import make_engine
+from evidence.identity.models import Unit, User
 from evidence.migrate import upgrade
+from evidence.recordings.models import Recording
 from tests.conftest import create_pg_database, drop_pg_database
 
 
@@ -23,7 +25,7 @@ def db():
     engine = make_engine(url)
     with Session(engine) as s:
         for i in range(7):
-            audit.record(s, audit.Actor("user", 1, "660001", None), "recording.read" if i % 2 else "case.read",
+            audit.record(s, audit.Actor("user", 99999, "660001", None), "recording.read" if i % 2 else "case.read",
                          "recording" if i % 2 else "case", i)
         s.commit()
         yield s
@@ -38,6 +40,22 @@ def test_newest_first_pages_meet_without_gap_or_overlap(db):
     assert [e["object_id"] for e in first + rest] == ["5", "3", "1"]  # the odd ones, written as recording.read
     assert ids == sorted(ids, reverse=True) and len(set(ids)) == 3
     assert reports.entries(db, newest_first=True, before_id=min(ids), object_type="recording") == []
+
+
+def test_a_read_from_another_unit_is_reported_with_both_units(db):
+    owner, other = Unit(code="AU91", name="甲"), Unit(code="AU92", name="乙")
+    db.add_all([owner, other])
+    db.flush()
+    reader = User(police_id="669201", name="丙", role="officer", unit_id=other.id, password_hash="x")
+    rec = Recording(sha256="a" * 64, size_bytes=1, media_kind="video", original_filename="x.mp4", object_key="k",
+                    unit_id=owner.id)
+    db.add_all([reader, rec])
+    db.flush()
+    audit.record(db, audit.Actor("user", reader.id, "669201", None), "recording.read", "recording", rec.id)
+    db.commit()
+    [row] = reports.outside_unit_views(db, None, None)
+    assert (row["user"], row["user_unit_code"], row["recording_id"], row["recording_unit_code"]) == \
+        ("669201", "AU92", rec.id, "AU91")
 
 
 def test_report_files_have_one_row_per_object_and_keep_formulas_inert():

@@ -27,7 +27,6 @@ def dock_one_clip(world: WebWorld, admin: dict, tmp: Path, unit: str, police_id:
                   seed: int) -> dict:
     """A 2 s clip of `police_id` docked at a new station of `unit`; the recording as the admin lists it
     (the agent returns once the server has verified it)."""
-    import time; t0 = time.monotonic()
     r = world.http.post("/api/v1/stations", headers=admin, json={"name": f"{unit} 采集站", "unit_code": unit})
     assert r.status_code == 201, r.text
     camera = tmp / f"camera-{unit}" / "DCIM"
@@ -35,10 +34,8 @@ def dock_one_clip(world: WebWorld, admin: dict, tmp: Path, unit: str, police_id:
     name = f"{serial}_{police_id}_20261120120000_0001.mp4"
     media.h264_mp4(camera / name, seed=seed, seconds=2)
     env = write_dock_env(tmp / f"dock-{unit}.env", world.base_url, r.json()["api_key"], tmp / f"spool-{unit}")
-    print("clip made", time.monotonic() - t0)
     result = dock("ingest", str(camera.parent), env_file=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    print("docked", time.monotonic() - t0)
     items = world.http.get("/api/v1/recordings", headers=admin,
                            params={"officer": police_id, "page_size": 10}).json()["items"]
     found = [i for i in items if i["original_filename"] == name]
