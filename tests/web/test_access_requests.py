@@ -30,8 +30,8 @@ def clip(web_world, tmp_path_factory):
     return dock_one_clip(web_world, admin, tmp_path_factory.mktemp("au-access"), "AU01", OWNER, "AUCAM1", seed=6601)
 
 
-def _mine(web_world, police_id: str) -> list[dict]:
-    r = web_world.http.get("/api/v1/access-requests", headers=web_world.headers(police_id))
+def _mine(web_world, headers: dict) -> list[dict]:
+    r = web_world.http.get("/api/v1/access-requests", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()["mine"]
 
@@ -53,7 +53,7 @@ def test_a_grant_opens_the_recording_until_it_ends_and_not_after(pages, web_worl
     phone.get_by_test_id("ask-reason").fill("事故复核需要查看现场录像")
     phone.get_by_test_id("ask-send").click()
     phone.get_by_test_id("ask-message").get_by_text("Request sent").wait_for()
-    [req] = _mine(web_world, REQUESTER)
+    [req] = _mine(web_world, requester)
     assert req["status"] == "pending" and req["recording_id"] == rec_id
     expect(phone.get_by_test_id(f"status-{req['id']}")).to_have_text("Waiting")
     pages.shot(phone, "access-requester-phone-en")
@@ -75,7 +75,7 @@ def test_a_grant_opens_the_recording_until_it_ends_and_not_after(pages, web_worl
     desk.get_by_test_id("approve-confirm").click()
     desk.get_by_text("已批准").first.wait_for()
     desk.get_by_test_id(f"decide-{req['id']}").wait_for(state="detached")
-    [req] = _mine(web_world, REQUESTER)
+    [req] = _mine(web_world, requester)
     expires = datetime.fromisoformat(req["expires_at"])
     assert req["status"] == "approved" and req["decided_by"] == SUPERVISOR
     # the end as typed, to the second (the dialog counts from the browser's clock)
