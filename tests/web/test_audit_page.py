@@ -63,6 +63,7 @@ def test_an_auditor_checks_the_chain_and_finds_an_access_from_another_unit(pages
     page.get_by_test_id("filter-search").click()
     page.wait_for_url(f"**object_id={rec_id}**")
     table = page.get_by_test_id("log-table")
+    expect(table.locator(".el-table__body tr").filter(has_not_text=f"录像 #{rec_id}")).to_have_count(0)
     read = table.locator("[data-action='recording.read']")
     expect(read).to_have_count(1)
     assert read.inner_text() == "查看录像信息"
