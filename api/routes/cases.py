@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.deps import DB, IP, AccessDecider, AnyUser, CurrentCase, ReadableRecording, Store, require_roles
 from api.export_stream import stream_export
@@ -60,11 +61,13 @@ def _case_out(db, case: Case, user: User) -> CaseOut:
     )
 
 
-def _req_out(r: AccessRequest) -> AccessRequestOut:
+def _req_out(db: Session, r: AccessRequest) -> AccessRequestOut:
+    who = db.get(User, r.requester_id)
     return AccessRequestOut(id=r.id, requester_id=r.requester_id, recording_id=r.recording_id or r.asked_recording_id,
                             case_id=r.case_id or r.asked_case_id, reason=r.reason, status=r.status,
                             decided_by=r.decided_by, decided_at=r.decided_at, expires_at=r.expires_at,
-                            created_at=r.created_at)
+                            created_at=r.created_at, requester_police_id=who.police_id if who else None,
+                            requester_name=who.name if who else None)
 
 
 @router.post("/cases", status_code=201, response_model=CaseOut,
@@ -209,7 +212,7 @@ def recording_hold(user: Holder, rec: ReadableRecording, body: HoldIn, db: DB, s
 def request_access(body: AccessIn, db: DB, user: AnyUser, ip: IP) -> AccessRequestOut:
     req = access.request_access(db, user, body.reason, body.recording_id, body.case_id, ip)
     db.commit()
-    return _req_out(req)
+    return _req_out(db, req)
 
 
 @router.get("/access-requests", response_model=AccessRequestsOut,
@@ -217,7 +220,7 @@ def request_access(body: AccessIn, db: DB, user: AnyUser, ip: IP) -> AccessReque
 def list_requests(db: DB, user: AnyUser, ip: IP) -> AccessRequestsOut:
     mine = db.scalars(select(AccessRequest).where(AccessRequest.requester_id == user.id).order_by(AccessRequest.id))
     decide = access.pending_for(db, user) if user.role in (Role.supervisor.value, Role.admin.value) else []
-    out = AccessRequestsOut(mine=[_req_out(r) for r in mine], to_decide=[_req_out(r) for r in decide])
+    out = AccessRequestsOut(mine=[_req_out(db, r) for r in mine], to_decide=[_req_out(db, r) for r in decide])
     audit.record(db, user_actor(user, ip), "access.list", "access_request", None, mine=len(out.mine),
                  to_decide=[r.id for r in out.to_decide])
     db.commit()
@@ -229,7 +232,7 @@ def list_requests(db: DB, user: AnyUser, ip: IP) -> AccessRequestsOut:
 def decide(request_id: Id, body: GrantIn, db: DB, user: AccessDecider, ip: IP) -> AccessRequestOut:
     req = access.decide(db, user, request_id, body.approve, body.expires_in_seconds, ip)
     db.commit()
-    return _req_out(req)
+    return _req_out(db, req)
 
 
 @router.post("/retention/sweep", response_model=SweepReport,

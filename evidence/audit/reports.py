@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence.audit.models import AuditEntry
-from evidence.identity.models import User
+from evidence.identity.models import Unit, User
 from evidence.identity.service import subtree_unit_ids
 from evidence.recordings.models import Recording
 
@@ -20,8 +20,13 @@ ACCESS_ACTIONS = ("recording.read", "recording.view", "recording.download", "rec
 
 def entries(session: Session, actor: str | None = None, action: str | None = None, object_type: str | None = None,
             object_id: str | None = None, start: datetime | None = None, end: datetime | None = None,
-            limit: int = 500, after_id: int = 0) -> list[dict]:
+            limit: int = 500, after_id: int = 0, before_id: int | None = None,
+            newest_first: bool = False) -> list[dict]:
+    """Oldest first from `after_id` (an export), or newest first below `before_id` (a screen that
+    pages back in time); both are keyset pages, steady while new entries arrive."""
     q = select(AuditEntry).where(AuditEntry.id > after_id)
+    if before_id is not None:
+        q = q.where(AuditEntry.id < before_id)
     if actor:
         q = q.where(AuditEntry.actor_label == actor)
     if action:
@@ -37,7 +42,7 @@ def entries(session: Session, actor: str | None = None, action: str | None = Non
         q = q.where(AuditEntry.at < end)
     return [{"id": e.id, "at": e.at, "actor_type": e.actor_type, "actor": e.actor_label, "action": e.action,
              "object_type": e.object_type, "object_id": e.object_id, "detail": json.loads(e.detail), "ip": e.ip}
-            for e in session.scalars(q.order_by(AuditEntry.id).limit(limit))]
+            for e in session.scalars(q.order_by(AuditEntry.id.desc() if newest_first else AuditEntry.id).limit(limit))]
 
 
 def _access_rows(session: Session, start: datetime | None, end: datetime | None):
@@ -61,6 +66,7 @@ def who_accessed(session: Session, start: datetime | None, end: datetime | None)
 def outside_unit_views(session: Session, start: datetime | None, end: datetime | None) -> list[dict]:
     """Accesses to recordings of units outside the viewer's own unit and the units under it."""
     users = {u.id: u for u in session.scalars(select(User))}
+    codes = {uid: code for uid, code in session.execute(select(Unit.id, Unit.code))}
     reach: dict[int, set[int]] = {}
     out = []
     for e in _access_rows(session, start, end):
@@ -73,6 +79,8 @@ def outside_unit_views(session: Session, start: datetime | None, end: datetime |
         if user.unit_id not in reach:
             reach[user.unit_id] = set(subtree_unit_ids(session, user.unit_id)) if user.unit_id else set()
         if rec.unit_id not in reach[user.unit_id]:
-            out.append({"at": e.at, "user": user.police_id, "user_unit_id": user.unit_id, "action": e.action,
-                        "recording_id": rec.id, "recording_unit_id": rec.unit_id, "entry_id": e.id})
+            out.append({"at": e.at, "user": user.police_id, "user_unit_id": user.unit_id,
+                        "user_unit_code": codes.get(user.unit_id), "action": e.action, "recording_id": rec.id,
+                        "recording_unit_id": rec.unit_id, "recording_unit_code": codes.get(rec.unit_id),
+                        "entry_id": e.id})
     return out

@@ -17,6 +17,9 @@ class ChainOut(BaseModel):
     anchored_entry: int | None = None  # the newest signed checkpoint the log still matches
     unanchored_entries: int | None = None  # entries after it
     checkpoint_problems: list[str] = []  # cut-off end, rewritten tail, forged checkpoint
+    checkpoints: int = Field(0, description="signed checkpoints found in the object-locked store")
+    anchored_signed_at: Instant | None = Field(None, description="when the newest matching checkpoint was signed")
+    anchored_key_id: str | None = Field(None, description="fingerprint of the key that signed it")
 
 class AuditEntryOut(BaseModel):
     id: int
@@ -43,9 +46,11 @@ class OutsideUnitView(BaseModel):
     at: Instant
     user: str = Field(description="警号 of the viewer")
     user_unit_id: int | None
+    user_unit_code: str | None = Field(None, description="code of the viewer's unit")
     action: str
     recording_id: int
     recording_unit_id: int | None
+    recording_unit_code: str | None = Field(None, description="code of the unit that owns the recording")
     entry_id: int = Field(description="the audit entry that records the access")
 
 

@@ -170,6 +170,8 @@ class AccessRequestOut(BaseModel):
     decided_at: Instant | None
     expires_at: Instant | None
     created_at: Instant
+    requester_police_id: str | None = Field(None, description="警号 of the requester, for the approver")
+    requester_name: str | None = Field(None, description="name of the requester")
 
 
 class AccessRequestsOut(BaseModel):

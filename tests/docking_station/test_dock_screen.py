@@ -111,19 +111,6 @@ def test_a_full_spool_keeps_the_camera_docked_and_says_why(tmp_path):
 
 # -- the page in Chromium ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        p.selectors.set_test_id_attribute("data-test")
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
 def wait_for_page(url: str, agent, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -143,7 +130,7 @@ def refused(port: int) -> bool:
 
 
 @pytest.mark.embedded
-def test_the_dock_screen_tells_the_officer_to_undock_in_both_languages(chromium, tmp_path):
+def test_the_dock_screen_tells_the_officer_to_undock_in_both_languages(browser, tmp_path):
     from playwright.sync_api import expect
 
     cam = tmp_path / "cam"
@@ -159,7 +146,7 @@ def test_the_dock_screen_tells_the_officer_to_undock_in_both_languages(chromium,
     try:
         wait_for_page(url, agent)
         for viewport, size in ((DESKTOP, "desktop"), (TOUCHSCREEN, "800x480")):
-            context = chromium.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+            context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
             page = context.new_page()
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

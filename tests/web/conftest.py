@@ -11,11 +11,6 @@ import pytest
 
 from tests.web.world import WebWorld, build_web_world, password_of
 
-CHROMIUM = os.environ.get("EVIDENCE_TEST_CHROMIUM", "/usr/bin/chromium")
-# Without the background-networking flags Chromium keeps calling out of this closed network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required"]
 DESKTOP = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist" / "index.html"
@@ -30,17 +25,6 @@ def web_world(tmp_path_factory) -> WebWorld:
     world.http.close()
     code = world.box.stop()
     assert code == 0, world.box.output()[-3000:]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        p.selectors.set_test_id_attribute("data-test")
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
 
 
 class Pages:

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.embedded
 TAG = uuid.uuid4().hex[:4].upper()
 UNIT = f"AD{TAG}"
 POLICE_ID = f"65{int(TAG, 16) % 10000:04d}"
+QUEUE_POLICE_ID = f"69{int(TAG, 16) % 10000:04d}"  # nobody's: the broken file stays outside ZD01
 PASSWORD = "Admin-Page-Test-4k"
 
 
@@ -31,16 +32,19 @@ def _pick(page, test_id: str, text: str) -> None:
 
 @pytest.fixture(scope="module")
 def broken_upload(web_world, tmp_path_factory):
-    """A station of this file's own docks a truncated MP4 of officer 65.... at once, so the workers
+    """A station of this file's own (in a unit outside ZD01) docks a truncated MP4 of officer 65.... at once, so the workers
     probe it while the other tests run. Returns the station's dock.env."""
     http, admin = web_world.http, web_world.headers("admin")
-    r = http.post("/api/v1/stations", headers=admin, json={"name": f"{UNIT} queue dock", "unit_code": "ZD01"})
+    # A unit of its own outside ZD01: the other browser tests count what ZD01's people see.
+    r = http.post("/api/v1/units", headers=admin, json={"code": f"{UNIT}Q", "name": "处理队列测试", "level": "detachment"})
+    assert r.status_code == 201, r.text
+    r = http.post("/api/v1/stations", headers=admin, json={"name": f"{UNIT} queue dock", "unit_code": f"{UNIT}Q"})
     assert r.status_code == 201, r.text
     tmp = tmp_path_factory.mktemp("admin-dock")
     camera = tmp / "camera" / "DCIM"
     camera.mkdir(parents=True)
     source = media.h264_mp4(tmp / "whole.mp4", seed=650, seconds=3)
-    name = f"CAM{TAG}_{POLICE_ID}_20261123100000_0001.mp4"
+    name = f"CAM{TAG}_{QUEUE_POLICE_ID}_20261123100000_0001.mp4"
     media.truncated_mp4(camera / name, source)
     env = write_dock_env(tmp / "dock.env", web_world.base_url, r.json()["api_key"], tmp / "spool")
     result = dock("ingest", str(camera.parent), env_file=env)

@@ -27,7 +27,9 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Names of people and units are data, not texts: they stay as written in either language.
 DATA_WORDS = [name for name, _, _ in USERS.values()] + ["城区支队", "一大队", "二大队", "采集站"]
 WALKERS = ("010203", "020304")  # an officer and a case handler: every page either may open
-EXTRA_WALKERS = ("030405",)  # a supervisor: only the pages neither walker above may open (reviews, assessment)
+# Then a supervisor, an auditor and the admin, each only for the pages nobody before them could
+# open (supervision pages; the audit page; administration).
+EXTRA_WALKERS = ("030405", "040506", "admin")
 HEADINGS = ("h1, h2, h3, h4, .page-title, th, .el-menu-item, .el-sub-menu__title, .el-result__title, "
             ".el-card__header, .el-tabs__item, .el-form-item__label, .el-step__title, .el-dialog__title, "
             ".el-drawer__title, .el-descriptions__label")
@@ -128,7 +130,7 @@ def test_every_page_renders_translated(pages, web_world, records, language, view
     pages.shot(page, f"walk-{language}-{size}-login")
     walked = {"login"}
     for police_id in WALKERS + EXTRA_WALKERS:
-        role = USERS[police_id][1]
+        role = "admin" if police_id == "admin" else USERS[police_id][1]
         page = pages.open(police_id, viewport=viewport, language=language)
         for route in routes:
             if route["public"] or (route["roles"] and role not in route["roles"]):

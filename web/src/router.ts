@@ -48,6 +48,10 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "admin", name: "admin", component: () => import("@/pages/AdminPage.vue"), meta: { roles: ["admin"], title: "menu.admin" } },
   { path: "coverage", name: "coverage", component: () => import("@/pages/CoveragePage.vue"),
     meta: { roles: ["supervisor", "case_handler", "auditor", "admin"], title: "menu.coverage" } },
+  { path: "audit", name: "audit", component: () => import("@/pages/AuditPage.vue"),
+    meta: { roles: ["auditor", "admin"], title: "menu.audit" } },
+  { path: "access-requests", name: "access-requests", component: () => import("@/pages/AccessRequestsPage.vue"),
+    meta: { title: "menu.access-requests" } },
 ];
 
 export const routes: RouteRecordRaw[] = [

@@ -1514,6 +1514,16 @@ export interface components {
             /** Requester Id */
             requester_id: number;
             /**
+             * Requester Name
+             * @description name of the requester
+             */
+            requester_name?: string | null;
+            /**
+             * Requester Police Id
+             * @description 警号 of the requester, for the approver
+             */
+            requester_police_id?: string | null;
+            /**
              * Status
              * @enum {string}
              */
@@ -1887,10 +1897,26 @@ export interface components {
             /** Anchored Entry */
             anchored_entry?: number | null;
             /**
+             * Anchored Key Id
+             * @description fingerprint of the key that signed it
+             */
+            anchored_key_id?: string | null;
+            /**
+             * Anchored Signed At
+             * @description when the newest matching checkpoint was signed
+             */
+            anchored_signed_at?: string | null;
+            /**
              * Checkpoint Problems
              * @default []
              */
             checkpoint_problems: string[];
+            /**
+             * Checkpoints
+             * @description signed checkpoints found in the object-locked store
+             * @default 0
+             */
+            checkpoints: number;
             /** Entries */
             entries: number;
             /** First Bad Id */
@@ -3304,6 +3330,11 @@ export interface components {
             entry_id: number;
             /** Recording Id */
             recording_id: number;
+            /**
+             * Recording Unit Code
+             * @description code of the unit that owns the recording
+             */
+            recording_unit_code?: string | null;
             /** Recording Unit Id */
             recording_unit_id: number | null;
             /**
@@ -3311,6 +3342,11 @@ export interface components {
              * @description 警号 of the viewer
              */
             user: string;
+            /**
+             * User Unit Code
+             * @description code of the viewer's unit
+             */
+            user_unit_code?: string | null;
             /** User Unit Id */
             user_unit_id: number | null;
         };
@@ -4987,6 +5023,10 @@ export interface operations {
                 start?: string | null;
                 end?: string | null;
                 after_id?: number;
+                /** @description only entries older than this id */
+                before_id?: number | null;
+                /** @description newest first (page on with before_id) */
+                newest_first?: boolean;
                 limit?: number;
             };
             header?: never;
@@ -5020,6 +5060,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description json, or a download as csv / xlsx */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -5034,6 +5076,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessByUser"][];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Validation Error */
@@ -5052,6 +5096,8 @@ export interface operations {
             query?: {
                 start?: string | null;
                 end?: string | null;
+                /** @description json, or a download as csv / xlsx */
+                format?: "json" | "csv" | "xlsx";
             };
             header?: never;
             path?: never;
@@ -5066,6 +5112,8 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutsideUnitView"][];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv": string;
                 };
             };
             /** @description Validation Error */
