@@ -63,7 +63,8 @@ def calls(month_start: date, brigade_id: int, event_id: int, police_id: str) -> 
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     week = first + timedelta(days=7 - first.weekday())
     span = {"from": first.isoformat(), "to": last.isoformat()}
-    out = []
+    out = [(f"{who}-{name}", who, path, {}) for who in ("supervisor", "admin")
+           for name, path in (("me", "/api/v1/auth/me"), ("site", "/api/v1/site"), ("units", "/api/v1/units"))]
     for who in ("supervisor", "admin"):
         out += [
             (f"{who}-overview-month", who, "/api/v1/supervision/overview", {"period": "month", "start": first.isoformat()}),
@@ -71,13 +72,14 @@ def calls(month_start: date, brigade_id: int, event_id: int, police_id: str) -> 
             (f"{who}-overview-day", who, "/api/v1/supervision/overview", {"period": "day", "start": (week + timedelta(days=2)).isoformat()}),
             (f"{who}-explorer-units", who, "/api/v1/coverage/explorer/units", span),
             (f"{who}-explorer-officers", who, "/api/v1/coverage/explorer/officers", {**span, "unit_id": brigade_id}),
-            (f"{who}-officer-events", who, "/api/v1/coverage/events",
-             {"police_id": police_id, "start_from": f"{first}T00:00:00", "start_to": f"{last}T23:59:59"}),
+            (f"{who}-unit-events", who, "/api/v1/coverage/explorer/events",
+             {**span, "unit_id": brigade_id, "status": "missing,partial"}),
+            (f"{who}-officer-events", who, "/api/v1/coverage/explorer/events", {**span, "officer": police_id}),
             (f"{who}-event-gaps", who, f"/api/v1/coverage/events/{event_id}/gaps", {}),
             (f"{who}-roadside-missing", who, "/api/v1/coverage/roadside-missing",
-             {"start_from": f"{first}T00:00:00", "start_to": f"{last}T23:59:59"}),
+             {"start_from": f"{first}T00:00:00", "start_to": f"{last + timedelta(days=1)}T00:00:00"}),
             (f"{who}-accident-cases", who, "/api/v1/coverage/accident-cases-without-recording",
-             {"start_from": f"{first}T00:00:00", "start_to": f"{last}T23:59:59"}),
+             {"start_from": f"{first}T00:00:00", "start_to": f"{last + timedelta(days=1)}T00:00:00"}),
         ]
     return out
 
