@@ -41,7 +41,7 @@ def create_draw(body: DrawIn, db: DB, user: AdminOrSupervisor, ip: IP) -> DrawDe
 def list_draws(db: DB, user: Reader, ip: IP) -> list[DrawOut]:
     draws = list(db.scalars(service.visible_draws(db, user).order_by(ReviewDraw.id.desc()).limit(200)))
     out = views.draw_out(db, draws)
-    audit.record(db, user_actor(user, ip), "review.draws.list", None, None, returned=len(out))
+    audit.record(db, user_actor(user, ip), "review.draws_list", None, None, returned=len(out))
     db.commit()
     return out
 
@@ -50,7 +50,7 @@ def list_draws(db: DB, user: Reader, ip: IP) -> list[DrawOut]:
             summary="One draw with its recordings, watched seconds and verdicts (who: as draws)")
 def get_draw(draw_id: Id, db: DB, user: Reader, ip: IP) -> DrawDetailOut:
     out = views.draw_detail(db, service.get_draw(db, user, draw_id))
-    audit.record(db, user_actor(user, ip), "review.draw.read", "review_draw", draw_id,
+    audit.record(db, user_actor(user, ip), "review.draw_read", "review_draw", draw_id,
                  recording_ids=[e.recording_id for e in out.entries])
     db.commit()
     return out
@@ -61,7 +61,7 @@ def get_draw(draw_id: Id, db: DB, user: Reader, ip: IP) -> DrawDetailOut:
 def get_item(draw_id: Id, item_id: Id, db: DB, user: Reader, ip: IP) -> ItemDetailOut:
     item = service.get_item(db, user, draw_id, item_id)
     out = views.item_detail(db, item)
-    audit.record(db, user_actor(user, ip), "review.item.read", "recording", item.recording_id, item_id=item.id)
+    audit.record(db, user_actor(user, ip), "review.item_read", "recording", item.recording_id, item_id=item.id)
     db.commit()
     return out
 

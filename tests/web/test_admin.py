@@ -36,9 +36,9 @@ def broken_upload(web_world, tmp_path_factory):
     probe it while the other tests run. Returns the station's dock.env."""
     http, admin = web_world.http, web_world.headers("admin")
     # A unit of its own outside ZD01: the other browser tests count what ZD01's people see.
-    r = http.post("/api/v1/units", headers=admin, json={"code": f"{UNIT}Q", "name": "处理队列测试", "level": "detachment"})
+    r = http.post("/api/v1/units", headers=admin, json={"code": f"QU{TAG}", "name": "处理队列测试", "level": "detachment"})
     assert r.status_code == 201, r.text
-    r = http.post("/api/v1/stations", headers=admin, json={"name": f"{UNIT} queue dock", "unit_code": f"{UNIT}Q"})
+    r = http.post("/api/v1/stations", headers=admin, json={"name": f"{UNIT} queue dock", "unit_code": f"QU{TAG}"})
     assert r.status_code == 201, r.text
     tmp = tmp_path_factory.mktemp("admin-dock")
     camera = tmp / "camera" / "DCIM"

@@ -1,7 +1,8 @@
 /** The audit log as the page shows it: which action codes have a plain name, where an entry leads,
  * and the period a report or filter covers. */
 
-/** The action codes the service writes (evidence/, api/); their names live in the locale files
+/** The action codes the service writes (evidence/, api/; tests/audit/test_action_names.py checks
+ * the locale files name every code the source writes); their names live in the locale files
  * under audit.actions.<domain>.<verb>. A code not listed is shown as it is. */
 export const ACTION_CODES = [
   "access.request", "access.approve", "access.reject", "access.list",
@@ -21,7 +22,13 @@ export const ACTION_CODES = [
   "signing_key.register", "signing_key.rotate",
   "station.register", "station.revoke", "unit.create",
   "upload.open", "upload.complete", "upload.dedupe", "upload.expired",
-  "user.create", "user.disable", "user.enable", "user.password_reset",
+  "user.create", "user.disable", "user.enable", "user.password_reset", "user.change",
+  "ledger.preview", "recording.processing_queue",
+  "supervision.overview", "supervision.daily", "supervision.weekly", "supervision.monthly",
+  "coverage.explorer_units", "coverage.explorer_officers", "coverage.explorer_events", "coverage.event_gaps",
+  "explanation.submit", "explanation.decide", "explanation.list", "explanation.mine",
+  "review.draw", "review.draws_list", "review.draw_read", "review.item_read", "review.verdict",
+  "assessment.read", "assessment.weights",
 ] as const;
 
 const CODE = /^[a-z_]+\.[a-z_]+$/;
