@@ -35,6 +35,18 @@ def _wait_frame(page, frame: int) -> None:
                            timeout=10000)
 
 
+def _settled_frame(page) -> int:
+    """The shown frame once it stops changing (two reads 0.4 s apart agree)."""
+    last = _frame(page)
+    for _ in range(25):
+        page.wait_for_timeout(400)
+        now = _frame(page)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the shown frame number kept changing after the pause")
+
+
 def _current_time(page) -> float:
     return page.evaluate("document.querySelector('[data-test=video]').currentTime")
 
@@ -61,7 +73,7 @@ def test_a_case_handler_plays_steps_marks_and_attaches_a_clip(pages, web_world, 
     page.get_by_test_id("play").click()  # pause
     page.wait_for_function("document.querySelector('[data-test=video]').paused")
 
-    shown = _frame(page)
+    shown = _settled_frame(page)  # a frame painted just before the pause may still be reported
     page.get_by_test_id("frame-next").click()
     _wait_frame(page, shown + 1)
     page.get_by_test_id("frame-prev").click()
