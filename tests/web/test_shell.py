@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import PHONE
 
@@ -24,16 +25,16 @@ def test_an_officer_lands_on_his_work_and_sees_only_what_his_role_may_do(pages):
     page = pages.open("010203")
     assert page.url.endswith("/my")
     assert "张伟 · 010203 · 执勤民警" in page.get_by_test_id("who").inner_text()
-    assert page.get_by_test_id("menu-library").is_visible()
+    expect(page.get_by_test_id("menu-library")).to_be_visible(timeout=20_000)
     assert page.get_by_test_id("menu-cases").count() == 0, "an officer has no case pages"
     page.goto("/cases")
-    assert page.get_by_test_id("not-found").is_visible()
+    expect(page.get_by_test_id("not-found")).to_be_visible(timeout=20_000)
     pages.shot(page, "officer-home")
 
 
 def test_a_case_handler_sees_the_case_menu(pages):
     page = pages.open("020304")
-    assert page.get_by_test_id("menu-cases").is_visible()
+    expect(page.get_by_test_id("menu-cases")).to_be_visible(timeout=20_000)
 
 
 def test_an_expired_session_returns_to_sign_in_and_then_to_the_same_page(pages, web_world):
@@ -42,7 +43,7 @@ def test_an_expired_session_returns_to_sign_in_and_then_to_the_same_page(pages, 
     page.evaluate("localStorage.setItem('token', 'expired.token.value')")  # as a token past its lifetime
     page.reload()
     page.wait_for_url("**/login**")
-    assert page.get_by_test_id("expired").is_visible()
+    expect(page.get_by_test_id("expired")).to_be_visible(timeout=20_000)
     page.get_by_test_id("police-id").fill("020304")
     page.get_by_test_id("password").fill("Web-Shift-7q" + "020304"[::-1])
     page.get_by_test_id("sign-in").click()
@@ -60,7 +61,8 @@ def test_sign_out_drops_the_session(pages):
 
 def test_an_unknown_page_is_plainly_not_found(pages):
     page = pages.open("010203", path="/no/such/page")
-    assert page.get_by_test_id("not-found").is_visible()
+    # The page is drawn once the signed-in shell has loaded: wait for it (is_visible() does not).
+    expect(page.get_by_test_id("not-found")).to_be_visible(timeout=20_000)
     assert "未找到" in page.get_by_test_id("not-found").inner_text()
 
 
