@@ -33,7 +33,6 @@ import json
 import os
 import random
 import secrets
-import statistics
 import sys
 import tempfile
 import time
@@ -48,6 +47,7 @@ import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from _common import log  # noqa: E402
+from _floor import save_floor, time_against_floor  # noqa: E402
 from _idle import add_idle_option, wait_for_idle  # noqa: E402
 from _stack import Stack  # noqa: E402
 
@@ -125,35 +125,15 @@ def seed(stack: Stack, rows: int, rng: random.Random) -> dict:
     return {"officer": "10004", "case_no": "AJ000012", "camera": "CAM0005"}
 
 
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def measure(client: httpx.Client, path: str, params: dict, token: str, n: int, floor_dir: Path, name: str,
             stack: Stack, idle_timeout: float) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
-    r = client.get(path, params=params, headers=headers)
-    r.raise_for_status()
-    (floor_dir / f"{name}.json").write_bytes(r.content)
+    r = save_floor(client, path, params, headers, floor_dir, name, warm=3)
     body = r.json()
-    for _ in range(3):  # warm both
-        client.get(path, params=params, headers=headers)
-        client.get(f"/bench-floor/{name}.json")
     wait = wait_for_idle(name, idle_timeout, own=stack.pids)
-    api_ms, floor_ms = [], []
-    for _ in range(n):  # interleaved, so both see the same machine load
-        t = time.perf_counter()
-        r = client.get(path, params=params, headers=headers)
-        api_ms.append((time.perf_counter() - t) * 1000)
-        assert r.status_code == 200, r.text
-        t = time.perf_counter()
-        r = client.get(f"/bench-floor/{name}.json")
-        floor_ms.append((time.perf_counter() - t) * 1000)
-        assert r.status_code == 200
     return {"name": name, "params": params, "rows": len(body["items"]), "total": body["total"],
-            "bytes": len(r.content), "api_p50": statistics.median(api_ms), "api_p95": p(api_ms, 0.95),
-            "floor_p50": statistics.median(floor_ms), "floor_p95": p(floor_ms, 0.95), "idle_wait": wait.as_dict()}
+            "bytes": len(r.content), **time_against_floor(client, path, params, headers, name, n),
+            "idle_wait": wait.as_dict()}
 
 
 def run_backend(backend: str, args, work: Path) -> list[dict]:

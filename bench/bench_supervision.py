@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import httpx  # noqa: E402
 
 from _common import log  # noqa: E402
+from _floor import save_floor, time_against_floor  # noqa: E402
 from _idle import add_idle_option, wait_for_idle  # noqa: E402
 from _stack import Stack  # noqa: E402
 
@@ -50,11 +51,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 READY = ("[data-test=chart-rate] svg", "[data-test=chart-counts] svg", "[data-test=todo]")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def calls(month_start: date, brigade_id: int, event_id: int, police_id: str) -> list[tuple[str, str, str, dict]]:
@@ -87,26 +83,13 @@ def calls(month_start: date, brigade_id: int, event_id: int, police_id: str) -> 
 def measure(client: httpx.Client, name: str, path: str, params: dict, token: str, n: int, floor_dir: Path,
             stack: Stack, idle_timeout: float) -> dict:
     headers = {"Authorization": f"Bearer {token}"}
-    r = client.get(path, params=params, headers=headers)
-    if r.status_code != 200:
-        return {"name": name, "path": path, "error": f"{r.status_code} {r.text[:200]}"}
-    (floor_dir / f"{name}.json").write_bytes(r.content)
-    for _ in range(2):  # warm both
-        client.get(path, params=params, headers=headers)
-        client.get(f"/bench-floor/{name}.json")
+    try:
+        r = save_floor(client, path, params, headers, floor_dir, name, warm=2)
+    except httpx.HTTPStatusError as exc:
+        return {"name": name, "path": path, "error": f"{exc.response.status_code} {exc.response.text[:200]}"}
     wait = wait_for_idle(name, idle_timeout, own=stack.pids)
-    api_ms, floor_ms = [], []
-    for _ in range(n):  # interleaved, so both see the same machine load
-        t = time.perf_counter()
-        r = client.get(path, params=params, headers=headers)
-        api_ms.append((time.perf_counter() - t) * 1000)
-        assert r.status_code == 200, r.text
-        t = time.perf_counter()
-        client.get(f"/bench-floor/{name}.json").raise_for_status()
-        floor_ms.append((time.perf_counter() - t) * 1000)
     return {"name": name, "path": path, "params": params, "bytes": len(r.content),
-            "api_p50": statistics.median(api_ms), "api_p95": pct(api_ms, 0.95),
-            "floor_p50": statistics.median(floor_ms), "floor_p95": pct(floor_ms, 0.95), "idle_wait": wait.as_dict()}
+            **time_against_floor(client, path, params, headers, name, n), "idle_wait": wait.as_dict()}
 
 
 def page_times(base_url: str, rounds: int, idle_timeout: float, stack: Stack) -> dict:
