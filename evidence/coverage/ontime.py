@@ -2,7 +2,7 @@
 `on_time_import_hours` of the recording's end. The supervisor home page and the assessment
 read this one rule, so their rates can never disagree.
 
-`is_on_time` states the rule; `on_time_by_officer` counts it in the database (one grouped row per
+`on_time_by_officer` counts it in the database (one grouped row per
 officer, not one Python object per recording: a brigade month is ~600,000 recordings) with the same
 arithmetic per dialect: arrival − start ≤ duration + hours, in seconds."""
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Float, Integer, case, cast, func, select
 from sqlalchemy.orm import Session
@@ -31,14 +31,9 @@ class OnTime:
         return self.on_time / self.total if self.total else None
 
 
-def is_on_time(started_at: datetime, duration_seconds: float | None, docked_at: datetime, hours: int) -> bool:
-    end = started_at + timedelta(seconds=duration_seconds or 0)
-    return docked_at <= end + timedelta(hours=hours)
-
-
 def _on_time_flag(dialect: str, hours: int):
-    """The rule of `is_on_time` as a SQL expression: 1 when a recording (arrival: docked, else
-    uploaded) was on time, else 0."""
+    """The rule as a SQL expression: 1 when a recording's arrival (docked, else uploaded) is at most
+    `hours` after its end (start + duration), else 0."""
     arrived = func.coalesce(Recording.docked_at, Recording.uploaded_at)
     allowed = func.coalesce(Recording.duration_seconds, 0.0) + hours * 3600
     if dialect == "postgresql":

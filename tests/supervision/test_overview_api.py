@@ -1,5 +1,5 @@
 """GET /api/v1/supervision/overview on PostgreSQL: the on-time rule at its edge (to the microsecond,
-as evidence/coverage/ontime.is_on_time states it), the period a pinned day falls in, camera time,
+as evidence/coverage/ontime.py states it), the period a pinned day falls in, camera time,
 who may read which unit, and the audit entry."""
 
 from __future__ import annotations
