@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.world import WebWorld, build_web_world, password_of
 
@@ -80,3 +81,22 @@ def sign_in(page, police_id: str, password: str) -> None:
     page.get_by_test_id("password").fill(password)
     page.get_by_test_id("sign-in").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def choose_option(page, select_test_id: str, text: str) -> None:
+    """Pick the option holding `text` in an Element Plus select and wait until the select shows it.
+
+    Once in CI (two lanes on two cores) a click on a case in the attach dialog left the select
+    empty, so the confirm button stayed disabled for 30 s; it never happened alone. A person sees
+    the empty select and picks again, and so does this (once): what the test then checks is that
+    the choice took, not a fixed sleep."""
+    select = page.get_by_test_id(select_test_id)
+    for attempt in range(2):
+        select.click()
+        page.get_by_role("option").filter(has_text=text).click()
+        try:
+            expect(select).to_contain_text(text, timeout=5000)
+            return
+        except AssertionError:
+            if attempt:
+                raise

@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from tests.helpers import verify_offline
+from tests.web.conftest import choose_option
 from tests.web.test_cases import _ledger_case
 from tests.web.test_player import FPS, _frame, _ready, _wait_frame
 
@@ -52,8 +53,7 @@ def test_a_case_handler_goes_from_ledger_number_to_verified_court_package(pages,
     _wait_frame(page, math.floor(5.0 * FPS))
     page.keyboard.press("o")
     page.get_by_test_id("attach").click()
-    page.get_by_test_id("attach-case").click()
-    page.get_by_role("option").filter(has_text=case_no).click()
+    choose_option(page, "attach-case", case_no)
     page.get_by_test_id("attach-note").fill("当事人下车争执")
     page.get_by_test_id("attach-confirm").click()
     page.get_by_test_id("clip-link").wait_for()

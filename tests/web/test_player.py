@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.web.conftest import DESKTOP, PHONE
+from tests.web.conftest import DESKTOP, PHONE, choose_option
 
 pytestmark = pytest.mark.embedded
 
@@ -96,8 +96,7 @@ def test_a_case_handler_plays_steps_marks_and_attaches_a_clip(pages, web_world, 
     pages.shot(page, "player-marks-desktop-zh")
 
     page.get_by_test_id("attach").click()
-    page.get_by_test_id("attach-case").click()
-    page.get_by_role("option", name=case["case_no"]).click()
+    choose_option(page, "attach-case", case["case_no"])
     page.get_by_test_id("attach-note").fill("追尾车辆驶离")
     page.get_by_test_id("attach-confirm").click()
     page.get_by_test_id("clip-link").wait_for()
