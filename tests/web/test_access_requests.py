@@ -110,3 +110,32 @@ def test_a_grant_opens_the_recording_until_it_ends_and_not_after(pages, web_worl
     phone.go_back()
     expect(phone.get_by_test_id("not-found")).to_contain_text("不在您的权限范围内")
     assert pages.problems == []
+
+
+def test_a_case_grant_opens_the_case_page_for_an_officer(pages, web_world, clip):
+    """An officer is no case reader by role: with an approved request for a case he opens its page
+    from his grants; without one the same address is the plain not-found page."""
+    http, supervisor = web_world.http, web_world.headers(SUPERVISOR)
+    case_no = "AUCASE" + str(clip["id"])
+    r = http.post("/api/v1/cases", headers=supervisor, json={
+        "case_no": case_no, "case_type": "accident", "title": "中山路刮擦", "unit_code": "AU01"})
+    assert r.status_code == 201, r.text
+    case_id = r.json()["id"]
+
+    page = pages.open(REQUESTER, path=f"/cases/{case_id}")
+    expect(page.get_by_test_id("not-found")).to_contain_text("不在您的权限范围内")
+
+    requester = web_world.headers(REQUESTER)
+    r = http.post("/api/v1/access-requests", headers=requester,
+                  json={"case_id": case_id, "reason": "协查肇事车辆去向"})
+    assert r.status_code == 201, r.text
+    r = http.post(f"/api/v1/access-requests/{r.json()['id']}/decision", headers=supervisor,
+                  json={"approve": True, "expires_in_seconds": 3600})
+    assert r.status_code == 200, r.text
+
+    page.goto("/access-requests")
+    page.get_by_test_id(f"open-{r.json()['id']}").click()
+    expect(page.get_by_test_id("case-no")).to_have_text(case_no)
+    expect(page.get_by_test_id("back-to-grants")).to_have_text("‹ 返回访问申请")
+    pages.shot(page, "access-case-grant-desktop-zh")
+    assert pages.problems == []

@@ -27,8 +27,10 @@ export const pageRoutes: RouteRecordRaw[] = [
   { path: "recordings/:id(\\d+)", name: "recording", component: () => import("@/pages/RecordingPage.vue"),
     meta: { title: "menu.recording" } },
   { path: "cases", name: "cases", component: () => import("@/pages/CasesPage.vue"), meta: { roles: CASE_ROLES, title: "menu.cases" } },
+  // No role list: the API decides who reads a case (its handlers, the unit's overseers, and anyone
+  // with an approved access request in force); everyone else gets the same not-found page.
   { path: "cases/:id(\\d+)", name: "case", component: () => import("@/pages/CasePage.vue"),
-    meta: { roles: CASE_ROLES, title: "menu.case" } },
+    meta: { title: "menu.case" } },
   { path: "reviews", name: "reviews", component: () => import("@/pages/ReviewsPage.vue"),
     meta: { roles: OVERSEER_ROLES, title: "menu.reviews" } },
   { path: "reviews/:drawId(\\d+)/items/:itemId(\\d+)", name: "review-item", component: () => import("@/pages/ReviewItemPage.vue"),
