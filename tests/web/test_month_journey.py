@@ -311,7 +311,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
 
     weights = {"coverage": 2, "on_time": 1, "event_link": 0, "case_link": 1, "review_pass": 3}
     settings = pages.open("admin", path="/assessment/settings")
-    month_input = settings.locator("input[data-test=effective-month], [data-test=effective-month] input").first
+    month_input = settings.get_by_test_id("effective-month").locator("input")
     month_input.fill(this_month)
     month_input.press("Enter")
     expect(month_input).to_have_value(this_month)
