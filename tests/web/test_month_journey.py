@@ -162,6 +162,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
     page = pages.open(SUPERVISOR)
     page.wait_for_url("**/overview")
     page.goto(f"/overview?period=month&start={first.isoformat()}")
+    page.get_by_test_id("type-table").wait_for()  # page loads wait 30 s: the machine may be busy
     expect(page.get_by_test_id("period-range")).to_contain_text(first.isoformat())
     by_type: dict[str, Counter] = defaultdict(Counter)
     for e, status, _ in _events(plan, first, end):
@@ -190,6 +191,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
             for pid, s in officers.items() if s in ("missing", "partial")}
     assert len(want) > 5
     page.goto(f"/daily?day={day.isoformat()}")
+    page.locator("[data-test^='row-']").first.wait_for()
     expect(page.locator("[data-test^='row-']")).to_have_count(len(want))
     shown = set()
     for row in page.locator("[data-test^='row-']").all():
@@ -204,6 +206,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
     ranked = sorted(week, key=lambda p: (-Fraction(week[p]["covered"], week[p]["events"]), -week[p]["events"], p))
     page.goto(f"/weekly?week_start={monday.isoformat()}")
     table = page.get_by_test_id("rank-officer")
+    table.locator("tbody tr").first.wait_for()
     expect(table.locator("tbody tr")).to_have_count(len(ranked))
     order = [r.get_attribute("data-test") for r in table.locator("tbody tr").all()]
     assert order == [f"rank-row-{p}" for p in ranked]
@@ -219,6 +222,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
         by_unit[units[e[8]]]["events"] += 1
         by_unit[units[e[8]]][status] += 1
     page.goto(f"/monthly?month={first:%Y-%m}")
+    page.locator("[data-test^='month-row-']").first.wait_for()
     for code, c in by_unit.items():
         row = page.get_by_test_id(f"month-row-{code}")
         expect(row.get_by_test_id("events")).to_have_text(str(c["events"]))
@@ -248,7 +252,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
     page.get_by_test_id("draw-seed").fill("2718")
     page.get_by_test_id("draw-submit").click()
     items = page.get_by_test_id("draw-items")
-    expect(items).to_be_visible()
+    items.locator("[data-test^='item-']").first.wait_for()
     clip_ids = {c["id"]: c["declared_police_id"] for c in month["clips"]}
     drawn = items.locator("[data-test^='item-']")
     expect(drawn).to_have_count(2)
@@ -276,9 +280,11 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
     assert text.startswith(f"0:0{int(stopped)} / 0:0{CLIP_SECONDS}") or text.startswith(f"0:0{int(stopped) - 1} / "), text
     pages.shot(page, "month-review-item-desktop-zh")
     page.reload()  # what was watched and judged is kept
+    page.get_by_test_id("watched-bar").wait_for()
     expect(page.get_by_test_id("watched-bar").locator(".seen")).to_have_count(1)
     expect(page.get_by_test_id("points").locator("input")).to_have_value("3")
     page.get_by_test_id("back-to-draw").click()
+    page.get_by_test_id(f"verdict-{a_item}").wait_for()
     expect(page.get_by_test_id(f"verdict-{a_item}")).to_have_text("不规范")
 
     # 考核 of this month: no events yet; A docked 2 clips, B 1, all on time, none linked to an event;
@@ -294,6 +300,7 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
     this_month = month["today"].strftime("%Y-%m")
     defaults = {c: 1 for c in ("coverage", "on_time", "event_link", "case_link", "review_pass")}
     page.goto(f"/assessment?month={this_month}")
+    page.get_by_test_id(f"{A}-score").wait_for()
     for key in rates:
         expect(page.get_by_test_id(f"{key}-score")).to_have_text(score(key, defaults))
     pages.shot(page, "month-assessment-before-zh")
@@ -309,16 +316,18 @@ def test_a_supervisor_does_the_month_in_the_browser(month, month_pages):
         box.fill(str(w))
         box.blur()
     settings.get_by_test_id("save-weights").click()
-    expect(settings.get_by_test_id(f"from-{this_month}-01")).to_be_visible()
+    settings.get_by_test_id(f"from-{this_month}-01").wait_for()
     pages.shot(settings, "month-assessment-settings-zh")
 
     page.reload()
+    page.get_by_test_id(f"{A}-score").wait_for()
     for key in rates:
         expect(page.get_by_test_id(f"{key}-score")).to_have_text(score(key, weights))
     assert score(B, weights) != score(B, defaults) and score(A, weights) != score(A, defaults)
     pages.shot(page, "month-assessment-after-zh")
     # last month keeps the weights it was scored with: its coverage column is the plan's rate
     page.goto(f"/assessment?month={first:%Y-%m}")
+    page.get_by_test_id(f"{A}-coverage").wait_for()
     a = _by_officer(plan, first, end)[A]
     cell = page.get_by_test_id(f"{A}-coverage")
     expect(cell).not_to_have_attribute("data-rate", "")
