@@ -17,72 +17,28 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from _common import log  # bench/ is on sys.path
-from _coverage_month import EO_COLS, EVENT_COLS, REC_COLS, TZ, Month, recording_rows
 from _coverage_watch import Watch, wait_for_others
 from evidence import db as evdb
 from evidence.audit import service as audit
-from evidence.coverage import reports, service
+from evidence.coverage import generated_load, reports, service
+from evidence.coverage.generated_month import TZ, Month
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
                                       RecordingEventLink)
 from evidence.coverage.rules import DEFAULT_MINUTES
-from evidence.devices.models import Device
 from evidence.identity import service as identity
-from evidence.identity.models import Unit, User
+from evidence.identity.models import User
 from evidence.recordings.models import Recording
 
-BATCH = 20_000
 ADMIN = "BENCHADMIN"
 
 
-def _chunks(rows, size=BATCH):
-    batch = []
-    for r in rows:
-        batch.append(r)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def load(m: Month, backend: str) -> dict:
-    """Bulk-load the month (setup, not measured); returns the seconds per step."""
+    """Bulk-load the month (setup, not measured) with the core loader; returns the seconds per step."""
     engine = evdb.get_engine()
-    rng = random.Random(7)
-    times = {}
     t0 = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(Unit.__table__.insert(), m.units)
-        conn.execute(User.__table__.insert(), m.officers)
-        conn.execute(Device.__table__.insert(), m.devices)
-        tables = [(EnforcementEvent.__table__, EVENT_COLS, m.events),
-                  (EventOfficer.__table__, EO_COLS, m.event_officers),
-                  (Recording.__table__, REC_COLS, recording_rows(m, rng))]
-        if backend == "postgresql":
-            raw = conn.connection.driver_connection
-            with raw.cursor() as cur:
-                for table, cols, rows in tables:
-                    t1 = time.perf_counter()
-                    with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                    times[table.name] = round(time.perf_counter() - t1, 2)
-            for table in ("units", "users", "devices", "enforcement_events", "event_officers", "recordings"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT max(id) FROM {table}))")
-        else:
-            for table, cols, rows in tables:
-                t1 = time.perf_counter()
-                for batch in _chunks(rows):
-                    conn.execute(table.insert(), [dict(zip(cols, r)) for r in batch])
-                times[table.name] = round(time.perf_counter() - t1, 2)
+    times = generated_load.insert(engine, m, playable=True)
     t1 = time.perf_counter()
-    if backend == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        with engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE")
+    generated_load.analyze(engine)
     times["analyze"] = round(time.perf_counter() - t1, 2)
     with evdb.session_scope() as s:  # the reader of the summaries: an admin made by the identity service
         identity.create_user(s, audit.SYSTEM, ADMIN, "Bench admin", "admin", secrets.token_urlsafe(12))

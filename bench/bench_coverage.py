@@ -48,7 +48,7 @@ from evidence import db as evdb  # noqa: E402
 from _common import log  # noqa: E402  (bench/ is on sys.path)
 from _coverage_measure import (clear_coverage, load, measure_full, measure_incremental,  # noqa: E402
                                measure_summaries, profile_full, status_counts)
-from _coverage_month import generate  # noqa: E402
+from evidence.coverage.generated_month import generate  # noqa: E402
 from _coverage_report import GOALS, growth, machine, print_table  # noqa: E402
 from _coverage_watch import STATE, Watch, loadavg, wait_for_others  # noqa: E402
 from _idle import add_idle_option  # noqa: E402

@@ -4,7 +4,7 @@ coverage explorer make, against a static-file floor, and the home page fully dra
 
 For each backend (PostgreSQL, SQLite) it starts SeaweedFS and a fresh migrated database through
 `_stack.Stack`, bulk-loads bench_coverage's generated month as untimed set-up (`--scale 1`: 500
-officers, 300,000 events, 600,000 recordings; `_coverage_month.py`, `_coverage_measure.load`),
+officers, 300,000 events, 600,000 recordings; `evidence/coverage/generated_month.py`, `_coverage_measure.load`),
 computes its coverage once with `recompute_all` (untimed), then starts the real API (uvicorn,
 `_library_floor.py`: the project's app plus one static mount serving the floor from the same
 process) and makes a supervisor of one 大队 through the HTTP API.
@@ -129,7 +129,7 @@ def page_times(base_url: str, rounds: int, idle_timeout: float, stack: Stack) ->
 
 def run_backend(backend: str, args, work: Path) -> dict:
     from _coverage_measure import load
-    from _coverage_month import generate
+    from evidence.coverage.generated_month import generate
     from evidence import db as evdb
     from evidence.coverage import service as coverage
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from entrypoints.cli_common import CLI, console
 from entrypoints.cli_common import fail as _fail
 from entrypoints.cli_coverage import coverage_app, ledger_app
+from entrypoints.cli_demo import demo_month
 from entrypoints.cli_keys import signing_app
 from evidence import flows
 from evidence.audit import anchor as audit_anchor
@@ -49,6 +50,9 @@ for sub, name in ((db_app, "db"), (units_app, "units"), (users_app, "users"), (s
                   (ledger_app, "ledger"), (coverage_app, "coverage"), (cases_app, "cases"),
                   (retention_app, "retention")):
     app.add_typer(sub, name=name)
+
+app.command("demo-month")(demo_month)
+
 
 @app.command()
 def serve(no_worker: Annotated[bool, typer.Option(help="Do not start a worker")] = False) -> None:
