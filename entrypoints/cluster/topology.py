@@ -50,13 +50,14 @@ class Cluster:
     def __init__(self, root: Path, *, database_url: str | None = None, redis_url: str | None = None,
                  own_postgres: bool = False, own_redis: bool = False, api_count: int = 2, fast_workers: int = 2,
                  volumes: int = 3, replication: str = "001", base_port: int | None = None,
-                 fast_concurrency: int = 2, volume_size_limit_mb: int = 1024, env: dict | None = None):
+                 fast_concurrency: int = 2, media_concurrency: int = 1, volume_size_limit_mb: int = 1024, env: dict | None = None):
         """`root` keeps every process's data and logs (root/logs/<name>.log); the same root and
         base_port start the same cluster again. `env` adds EVIDENCE_* settings for the server processes."""
         self.root = Path(root).resolve()
         self.own_postgres, self.own_redis = own_postgres, own_redis
         self.api_count, self.fast_workers, self.volumes = api_count, fast_workers, volumes
         self.replication, self.fast_concurrency = replication, fast_concurrency
+        self.media_concurrency = media_concurrency
         self.volume_size_limit_mb = volume_size_limit_mb
         self.extra_env = dict(env or {})
         self._base_port = base_port
@@ -181,12 +182,8 @@ class Cluster:
         env = self.env
         api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--no-access-log",
                "--proxy-headers", "--forwarded-allow-ips", host, "--port"]
-        # The first API creates the buckets (object lock on originals) before anything else uses them.
         stage = []
-        self._add(stage, "api1", [*api, str(p["api1"])], lambda _: checks.http_answers(self.api_urls[0] + "/health"), env)
-        self.order.append(stage)
-        stage = []
-        for i in range(2, self.api_count + 1):
+        for i in range(1, self.api_count + 1):
             self._add(stage, f"api{i}", [*api, str(p[f"api{i}"])],
                       lambda _, u=self.api_urls[i - 1]: checks.http_answers(u + "/health"), env)
         celery = [sys.executable, "-m", "celery", "-A", "workers.celery_app"]
@@ -195,10 +192,13 @@ class Cluster:
             self._add(stage, f"fast{i}", [*celery, "worker", "-Q", "fast", "-n", f"fast{i}@%h", "--concurrency",
                                           str(self.fast_concurrency), "--loglevel", "info"], ready, env)
         for queue in ("media", "transcode"):
-            self._add(stage, queue, [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h", "--concurrency", "1",
+            self._add(stage, queue, [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h", "--concurrency",
+                                     str(self.media_concurrency if queue == "media" else 1),
                                      "--loglevel", "info"], ready, env, nice=MEDIA_NICE)
         self._add(stage, "beat", [*celery, "beat", "-s", str(self.root / "data" / "celerybeat-schedule"),
                                   "--loglevel", "info"], checks.logged("beat: Starting"), env)
+        self.order.append(stage)
+        stage = []  # the proxy last: it is ready when it reaches an API process
         backends = [a for u in self.api_urls for a in ("--backend", u)]
         self._add(stage, "proxy", [sys.executable, "-m", "entrypoints.cluster.proxy", "--host", host,
                                    "--port", str(p["proxy"]), *backends],
@@ -240,26 +240,45 @@ class Cluster:
 
     # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start every process, stage by stage; return once each is ready. Stops all on failure."""
+        """Start every process, stage by stage; return once each is ready. Stops all on failure.
+
+        The database is migrated while SeaweedFS starts, and the buckets are made before the API
+        processes and workers start together (none of them races another to create them)."""
         for sub in ("logs", "data", "seaweedfs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         for sub in ("master", "filer", *self._volume_names()):
             (self.root / "seaweedfs" / sub).mkdir(exist_ok=True)
         write_s3_config(self.root / "seaweedfs" / "s3.json", "evidence", self.env["EVIDENCE_S3_SECRET_KEY"])
+        pool = ThreadPoolExecutor(1)
+        migrated = None
         try:
             if self.own_postgres:
                 self._init_postgres()
             self._define()
-            for i, stage in enumerate(self.order):
-                if stage[0] == "api1":  # everything below the API is up: the database can be prepared
-                    self._create_database()
-                    self._evidence("db", "upgrade")
+            for stage in self.order:
+                if stage[0] == "api1":  # everything below the API is up
+                    migrated.result()
+                    self._make_buckets()
                 for name in stage:
                     self.processes[name].start()
                 self._wait_ready(stage)
+                if migrated is None:  # the databases are up (or were never ours)
+                    self._create_database()
+                    migrated = pool.submit(self._evidence, "db", "upgrade")
         except BaseException:
             self.stop()
             raise
+        finally:
+            pool.shutdown()
+
+    def _make_buckets(self) -> None:
+        from storage.s3 import ObjectStore
+
+        env = self.env
+        ObjectStore(self.s3_endpoint, "evidence", env["EVIDENCE_S3_SECRET_KEY"],
+                    originals_bucket=env.get("EVIDENCE_BUCKET_ORIGINALS", "evidence-originals"),
+                    derived_bucket=env.get("EVIDENCE_BUCKET_DERIVED", "evidence-derived"),
+                    lock_mode=env.get("EVIDENCE_OBJECT_LOCK_MODE", "COMPLIANCE")).ensure_buckets()
 
     def _wait_ready(self, names: list[str]) -> None:
         with ThreadPoolExecutor(len(names)) as pool:

@@ -117,27 +117,31 @@ def coverage_snapshot(db: Session) -> tuple:
     return events, officers, links
 
 
-def setup_people(api: Client, tag: str) -> tuple[str, str]:
+def setup_people(api: Client, tag: str, officer: str) -> str:
+    """A brigade, the officer who carries the camera, and the docking station (its key)."""
     r = api.call("POST", "/api/v1/units", json={"code": f"dd-{tag}", "name": "大队", "level": "brigade"})
     assert r.status_code == 201, r.text
-    officer = f"P{tag}".upper()
     r = api.call("POST", "/api/v1/users", json={"police_id": officer, "name": "officer", "role": "officer",
                                                 "password": secrets.token_urlsafe(12), "unit_code": f"dd-{tag}"})
     assert r.status_code == 201, r.text
     r = api.call("POST", "/api/v1/stations", json={"name": f"dock-{tag}", "unit_code": f"dd-{tag}"})
     assert r.status_code == 201, r.text
-    return officer, r.json()["api_key"]
+    return r.json()["api_key"]
 
 
 def test_kills_and_outages_lose_nothing_and_double_nothing(tmp_path):
     started = time.monotonic()
-    cluster = Cluster(tmp_path / "cluster", own_postgres=True, own_redis=True, env=SETTINGS)
+    cluster = Cluster(tmp_path / "cluster", own_postgres=True, own_redis=True, media_concurrency=2, env=SETTINGS)
+    tag = secrets.token_hex(3)
+    officer, serial = f"P{tag}".upper(), f"CAM{tag}".upper()
+    camera = tmp_path / "camera"
+    making = threading.Thread(target=camera_files, args=(camera, serial, officer), daemon=True)  # while the cluster starts
+    making.start()
     try:
         cluster.start()
+        phases = {"cluster started": round(time.monotonic() - started)}
         api = Client(cluster.url, cluster.admin_token())
-        tag = secrets.token_hex(3)
-        officer, station_key = setup_people(api, tag)
-        serial = f"CAM{tag}".upper()
+        station_key = setup_people(api, tag, officer)
 
         # Before the storm: two clips in a case, for the export that runs through it.
         first = tmp_path / "first"
@@ -157,40 +161,66 @@ def test_kills_and_outages_lose_nothing_and_double_nothing(tmp_path):
         for rec in case_recordings:
             assert api.call("POST", f"/api/v1/cases/{case_id}/recordings", json={"recording_id": rec}).status_code == 201
 
-        camera = tmp_path / "camera"
-        camera_files(camera, serial, officer)
-        shas = {p.name: p for p in (camera / "DCIM").iterdir()}
+        making.join()
+        names = [p.name for p in (camera / "DCIM").iterdir()]
         agent_log = tmp_path / "agent.log"
+        phases["before the storm"] = round(time.monotonic() - started)
         agent = dock_process("ingest", str(camera), env_file=env_file, log=agent_log)
         results: dict[str, object] = {}
 
-        def ledger():
-            r = api.call("POST", "/api/v1/ledger/import", files={"file": ("ledger.csv", ledger_csv(tag, officer), "text/csv")})
-            results["ledger"] = r
+        storm_over = threading.Event()
+
+        def ledger():  # the first import creates the events; the repeats (during the storm) change nothing
+            results["ledger"] = api.call("POST", "/api/v1/ledger/import",
+                                         files={"file": ("ledger.csv", ledger_csv(tag, officer), "text/csv")})
+            while not storm_over.wait(3):
+                r = api.call("POST", "/api/v1/ledger/import",
+                             files={"file": ("ledger.csv", ledger_csv(tag, officer), "text/csv")})
+                assert r.status_code == 200 and r.json()["created"] == 0, r.text
 
         def export():
             def whole_zip(r):
                 if r.status_code == 200:
                     results["export_names"] = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
-            for _ in range(3):  # several downloads, so that some overlap the kills
+            while True:
                 results["export"] = api.call("GET", f"/api/v1/cases/{case_id}/export", check=whole_zip)
+                results["exports"] = results.get("exports", 0) + 1
+                if storm_over.wait(1):
+                    return
         side = [threading.Thread(target=f, daemon=True) for f in (ledger, export)]
         for t in side:
             t.start()
 
+        # The storm: failures overlap, as on a bad day; each process comes back on its own ports and data.
         storm: list[tuple[str, float]] = []
+        bouncing = []
 
-        def step(what: str, action) -> None:
-            t = time.monotonic()
-            action()
-            storm.append((what, round(time.monotonic() - t, 1)))
+        def bounce(name: str, down: float = 0) -> None:
+            def run():
+                t = time.monotonic()
+                cluster.kill(name)
+                time.sleep(down)
+                cluster.restart(name)
+                storm.append((f"{name} SIGKILLed, ready again after", round(time.monotonic() - t, 1)))
+            bouncing.append(threading.Thread(target=run))
+            bouncing[-1].start()
+            time.sleep(1.5)
 
-        step("volume2 killed, restarted", lambda: (cluster.kill("volume2"), time.sleep(2), cluster.restart("volume2")))
-        step("api1 killed, restarted", lambda: (cluster.kill("api1"), cluster.restart("api1")))
-        step("fast1 killed, restarted", lambda: (cluster.kill("fast1"), cluster.restart("fast1")))
-        step("beat killed, restarted", lambda: (cluster.kill("beat"), cluster.restart("beat")))
-        step("redis stopped 10 s", lambda: (cluster.stop_one("redis"), time.sleep(10), cluster.restart("redis")))
-        step("postgres restarted", lambda: cluster.restart("postgres"))
+        storm_started = time.monotonic()
+        for name, down in (("volume2", 3), ("api1", 0), ("fast1", 0), ("beat", 0)):
+            bounce(name, down)
+        t = time.monotonic()
+        cluster.stop_one("redis")
+        time.sleep(10)
+        cluster.restart("redis")
+        storm.append(("redis stopped, back after", round(time.monotonic() - t, 1)))
+        t = time.monotonic()
+        cluster.restart("postgres")
+        storm.append(("postgres restarted in", round(time.monotonic() - t, 1)))
+        for th in bouncing:
+            th.join(300)
+        storm_over.set()
+        storm.append(("storm", round(time.monotonic() - storm_started, 1)))
         for t in side:
             t.join(180)
         try:
@@ -200,8 +230,9 @@ def test_kills_and_outages_lose_nothing_and_double_nothing(tmp_path):
             raise AssertionError(f"the agent did not finish:\n{agent_log.read_text()[-4000:]}")
         assert agent.returncode == 0, agent_log.read_text()[-4000:]
 
+        phases["agent done"] = round(time.monotonic() - started)
         engine = sa.create_engine(cluster.database_url)
-        ours = Recording.original_filename.in_(list(shas)) | Recording.original_filename.like(f"{serial}_%")
+        ours = Recording.original_filename.in_(names) | Recording.original_filename.like(f"{serial}_%")
         settle_by = time.monotonic() + 150
         while True:  # media work finishes after the agent is done
             with Session(engine) as db:
@@ -212,10 +243,11 @@ def test_kills_and_outages_lose_nothing_and_double_nothing(tmp_path):
             assert time.monotonic() < settle_by, f"{waiting} recordings still being processed"
             time.sleep(1)
 
+        phases["settled"] = round(time.monotonic() - started)
         with Session(engine) as db:
             recs = db.scalars(sa.select(Recording).where(ours)).all()
             by_name = Counter(r.original_filename for r in recs)
-            assert set(shas) <= set(by_name) and all(n == 1 for n in by_name.values()), "each file stored once"
+            assert set(names) <= set(by_name) and all(n == 1 for n in by_name.values()), "each file stored once"
             assert len(recs) == FILES + 2 and all(r.status == "verified" for r in recs)
             verified = Counter(e.object_id for e in db.scalars(sa.select(AuditEntry).where(
                 AuditEntry.action == "recording.verified")))
@@ -242,7 +274,10 @@ def test_kills_and_outages_lose_nothing_and_double_nothing(tmp_path):
         assert results["export"].status_code == 200 and any(n.endswith(".mp4") for n in results["export_names"])
         assert api.unanswered_failures() == [], "every 5xx a client saw was answered by a retry"
         retried = [a for a in api.attempts if not a[2].isdigit() or int(a[2]) >= 500]
-        print(f"\nstorm: {storm}\nclient attempts {len(api.attempts)}, failed and retried {len(retried)}: "
+        # What a client may see is "try again" (the proxy's 502, the API's 503 while the database
+        # restarts) or a cut connection, never an unexplained 500.
+        assert all(a[2] in ("502", "503") or not a[2].isdigit() for a in retried), retried
+        print(f"\nphases: {phases}\nstorm: {storm}\nexports {results['exports']}, client attempts {len(api.attempts)}, failed and retried {len(retried)}: "
               f"{retried[:10]}\nwall {time.monotonic() - started:.0f} s")
     finally:
         cluster.stop()
