@@ -14,7 +14,7 @@ Python use (the failure tests, the load test):
     cluster.kill("volume2"); cluster.restart("volume2")
     cluster.stop()
 
-`create_admin(police_id, password)` makes an admin with the `evidence create-admin` command and
+`create_admin(police_id, password)` makes an admin (as `evidence create-admin` does) and
 `login(police_id, password)` returns a bearer token; `admin_token()` does both once. `env` holds
 the EVIDENCE_* settings every server process gets (for in-process database access in a test).
 """
@@ -177,7 +177,8 @@ class Cluster:
         self._add(stage, "s3", [weed, logdir, "s3", f"-filer={host}:{p['filer']}", f"-ip.bind={host}",
                                 f"-port={p['s3']}", f"-port.grpc={p['s3'] + 10000}", f"-config={w / 's3.json'}",
                                 "-port.iceberg=0", "-port.lance=0", f"-localSocket={w / 's3.sock'}"],
-                  lambda _: checks.http_answers(f"http://{self.s3_endpoint}/", (200, 403)))
+                  lambda _: checks.http_answers(f"http://{self.s3_endpoint}/", (200, 403)),
+                  stop_seconds=5)  # stateless; on SIGTERM it waits out idle client connections (~20 s)
         self.order.append(stage)
         env = self.env
         api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--no-access-log",
@@ -202,7 +203,7 @@ class Cluster:
         backends = [a for u in self.api_urls for a in ("--backend", u)]
         self._add(stage, "proxy", [sys.executable, "-m", "entrypoints.cluster.proxy", "--host", host,
                                    "--port", str(p["proxy"]), *backends],
-                  lambda _: checks.http_answers(self.url + "/health"))
+                  lambda _: checks.http_answers(self.url + "/health"), stop_seconds=5)
         self.order.append(stage)
 
     def _postgres_argv(self) -> list[str]:
@@ -324,6 +325,13 @@ class Cluster:
             for sock in Path("/tmp").glob(f"seaweedfs-*-{port + 10000}.sock"):
                 sock.unlink(missing_ok=True)
 
+    def discard(self) -> None:
+        """After `stop`: delete the private PostgreSQL's data, kept outside root (tests call this)."""
+        kept = self.root / "postgres.dir"
+        if kept.exists():
+            shutil.rmtree(Path(kept.read_text()).parent, ignore_errors=True)
+            kept.unlink()
+
     def listening(self) -> list[tuple[str, str]]:
         """(process, where it listens or what it does), in start order."""
         where = {"postgres": self.database_url, "redis": self.redis_url, "s3": f"http://{self.s3_endpoint}",
@@ -341,8 +349,21 @@ class Cluster:
 
     # -- accounts ---------------------------------------------------------------------------------
     def create_admin(self, police_id: str, password: str, name: str = "Administrator") -> None:
-        self._evidence("create-admin", "--police-id", police_id, "--name", name,
-                       extra_env={"EVIDENCE_ADMIN_PASSWORD": password})
+        """An admin account, written straight to the database as `evidence create-admin` does (and
+        audited the same way), without starting another interpreter."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import Session
+
+        from entrypoints.cli_common import CLI
+        from evidence.identity import service as identity
+
+        engine = create_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                identity.create_user(session, CLI, police_id, name, "admin", password)
+                session.commit()
+        finally:
+            engine.dispose()
 
     def login(self, police_id: str, password: str) -> str:
         r = httpx.post(self.url + "/api/v1/auth/login", json={"police_id": police_id, "password": password},
