@@ -314,13 +314,15 @@ class Cluster:
         """CPU seconds (user + system) each process used so far, its children and earlier runs included."""
         return {name: self.processes[name].cpu_seconds() for name in self.names()}
 
-    def stop(self) -> None:
-        """Stop everything it started, last stage first; safe to call twice and after a failed start."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop everything it started, last stage first; safe to call twice and after a failed start.
+        `timeout` caps each process's graceful stop (a test that discards the data need not wait for
+        workers to finish their tasks: they are acks_late and run again elsewhere)."""
         for stage in reversed(self.order):
             started = [self.processes[n] for n in stage if self.processes[n].proc is not None]
             if started:
                 with ThreadPoolExecutor(len(started)) as pool:
-                    list(pool.map(lambda p: p.stop(), started))
+                    list(pool.map(lambda p: p.stop(timeout), started))
         for port in self.ports.values():  # weed leaves gRPC unix sockets in /tmp named after its ports
             for sock in Path("/tmp").glob(f"seaweedfs-*-{port + 10000}.sock"):
                 sock.unlink(missing_ok=True)

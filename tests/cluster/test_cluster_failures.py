@@ -283,6 +283,6 @@ def test_kills_and_outages_lose_nothing_and_double_nothing(tmp_path):
         assert all(a[2] in ("502", "503") or not a[2].isdigit() for a in retried), retried
     finally:
         t = time.monotonic()
-        cluster.stop()
+        cluster.stop(timeout=5)
         cluster.discard()
         print(f"stopped in {time.monotonic() - t:.0f} s; the test took {time.monotonic() - started:.0f} s")
