@@ -125,13 +125,13 @@ def _store(session: Session, lo: datetime, hi: datetime, days: set[date] | None)
     tz = zone()
     key, to_day, direct = day_key(session, EnforcementEvent.started_at, lo, hi, tz)
     span = (EnforcementEvent.started_at >= lo, EnforcementEvent.started_at < hi)
-    store_grouped(session, CoverageDayCount, ["day", "unit_id", "event_type", "status", "late_upload", "events"],
-                  key, to_day, direct,
-                  select(key, EnforcementEvent.unit_id, EnforcementEvent.event_type, EventCoverage.status,
-                         EventCoverage.late_upload, func.count())
+    store_grouped(session, CoverageDayCount,
+                  ["day", "unit_id", "event_type", "roadside", "status", "late_upload", "events"], key, to_day, direct,
+                  select(key, EnforcementEvent.unit_id, EnforcementEvent.event_type, EnforcementEvent.roadside,
+                         EventCoverage.status, EventCoverage.late_upload, func.count())
                   .join(EventCoverage, EventCoverage.event_id == EnforcementEvent.id).where(*span)
-                  .group_by(key, EnforcementEvent.unit_id, EnforcementEvent.event_type, EventCoverage.status,
-                            EventCoverage.late_upload), days)
+                  .group_by(key, EnforcementEvent.unit_id, EnforcementEvent.event_type, EnforcementEvent.roadside,
+                            EventCoverage.status, EventCoverage.late_upload), days)
     store_grouped(session, CoverageDayOfficerCount, ["day", "unit_id", "police_id", "status", "events"],
                   key, to_day, direct,
                   select(key, EnforcementEvent.unit_id, EventOfficerCoverage.police_id, EventOfficerCoverage.status,
@@ -194,12 +194,17 @@ def by_officer_status(session: Session, first: date, last: date, unit_ids: list[
 
 
 def count_events(session: Session, first: date, last: date, unit_ids: list[int] | None,
-                 statuses: Iterable[str] | None) -> int:
-    """Events of these units and days with any of these statuses (None: every status)."""
+                 statuses: Iterable[str] | None, event_type: str | None = None, roadside: bool | None = None) -> int:
+    """Events of these units and days with any of these statuses (None: every status), of this type
+    and roadside or not when given."""
     c = CoverageDayCount
     q = _in_scope(select(func.coalesce(func.sum(c.events), literal(0))), c, first, last, unit_ids)
     if statuses:
         q = q.where(c.status.in_(list(statuses)))
+    if event_type:
+        q = q.where(c.event_type == event_type)
+    if roadside is not None:
+        q = q.where(c.roadside == roadside)
     return int(session.scalar(q) or 0)
 
 

@@ -123,7 +123,7 @@ class EventExplanation(Base):
 
 
 class CoverageDayCount(Base):
-    """Events per day of the unit's calendar, unit, type, status and late upload: what the home page
+    """Events per day of the unit's calendar, unit, type, roadside, status and late upload: what the home page
     and the coverage explorer add up for a period (≤ 31 days of rows, not every event of a month).
 
     Derived from event_coverage and rebuilt by coverage.day_counts wherever coverage is stored;
@@ -135,6 +135,7 @@ class CoverageDayCount(Base):
     day: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int | None] = mapped_column(Integer)
     event_type: Mapped[str] = mapped_column(String(24))
+    roadside: Mapped[bool] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(16))
     late_upload: Mapped[bool] = mapped_column(Boolean)
     events: Mapped[int] = mapped_column(Integer)

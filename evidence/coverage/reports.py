@@ -78,10 +78,12 @@ def counted_units(session: Session, user: Reader, unit_id: int | None = None):
     return wanted if reach is None else [u for u in wanted if u in set(reach)]
 
 
-def _day_counted(session: Session, user: Reader, f: EventFilter, officer_ok: bool = False):
+def _day_counted(session: Session, user: Reader, f: EventFilter, officer_ok: bool = False, kinds_ok: bool = False):
     """(first day, last day, units) when the stored day counts answer this filter: whole local days,
-    a reach per unit, no filter on type, roadside or a single status. None otherwise."""
-    if f.status or f.event_type or f.roadside is not None or (f.officer and not officer_ok):
+    a reach per unit, an officer only if officer_ok, a type, roadside or single status only if
+    kinds_ok (and no officer with them). None otherwise."""
+    kinds = bool(f.status or f.event_type or f.roadside is not None)
+    if (kinds and (not kinds_ok or f.officer)) or (f.officer and not officer_ok):
         return None
     if f.start_from is None or f.start_to is None:
         return None
@@ -130,12 +132,15 @@ OFFICER_FIELDS = [EventOfficerCoverage.police_id, EventOfficerCoverage.status, E
 def count_events(session: Session, user: Reader, f: EventFilter, stored: bool = True) -> int:
     """How many events the filter finds (the total beside a page of event_rows): from the stored day
     counts when they can answer (and `stored`), else counted live."""
-    counted = _day_counted(session, user, f, officer_ok=True) if stored else None
+    counted = _day_counted(session, user, f, officer_ok=True, kinds_ok=True) if stored else None
     if counted is not None:
         first, last, units = counted
         if f.officer:
             return day_counts.count_officer_events(session, first, last, units, f.officer, f.statuses)
-        return day_counts.count_events(session, first, last, units, f.statuses)
+        statuses = f.statuses
+        if f.status:  # status = X and status in statuses: X, or nothing ("-" is no status)
+            statuses = [f.status] if not f.statuses or f.status in f.statuses else ["-"]
+        return day_counts.count_events(session, first, last, units, statuses, f.event_type, f.roadside)
     return session.scalar(_filtered(session, user, f).with_only_columns(func.count()).order_by(None)) or 0
 
 

@@ -164,6 +164,12 @@ def recompute_all(session: Session, now: datetime | None = None) -> int:
         _apply_links(session, current, wanted, now)
     day_counts.rebuild(session)
     recording_counts.rebuild(session)  # recordings linked to nothing changed with the links
+    if session.get_bind().dialect.name == "postgresql":
+        # fresh statistics after loading whole tables ("Populating a Database"): the planner would
+        # otherwise take 800k coverage rows for a few thousand until autovacuum catches up
+        session.execute(text("ANALYZE enforcement_events, event_officers, event_coverage, event_officer_coverage, "
+                             "recording_event_links, recordings, coverage_day_counts, coverage_day_officer_counts, "
+                             "recording_day_counts"))
     return len(events)
 
 

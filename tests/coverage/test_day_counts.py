@@ -154,6 +154,10 @@ def _compare(s: Session, w: dict) -> None:
                         ef = reports.EventFilter(unit_id=unit_id, officer=officer, start_from=lo, start_to=hi,
                                                  statuses=statuses)
                         assert reports.count_events(s, who, ef) == reports.count_events(s, who, ef, stored=False)
+                for kinds in ({"roadside": True, "status": "missing"}, {"event_type": "accident"},
+                              {"roadside": False, "status": "covered", "statuses": ("missing",)}):
+                    ef = reports.EventFilter(unit_id=unit_id, start_from=lo, start_to=hi, **kinds)
+                    assert reports.count_events(s, who, ef) == reports.count_events(s, who, ef, stored=False)
     stored = _rows(s)
     day_counts.rebuild(s)
     recording_counts.rebuild(s)

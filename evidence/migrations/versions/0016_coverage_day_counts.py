@@ -1,4 +1,4 @@
-"""coverage and recording counts per day (home page and explorer read these), indexes for one officer's events
+"""coverage and recording counts per day (home page and explorer read these), indexes for one officer's events and for flagged recordings
 
 Revision ID: 0016
 Revises: 0015
@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=True),
         sa.Column("event_type", sa.String(length=24), nullable=False),
+        sa.Column("roadside", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("late_upload", sa.Boolean(), nullable=False),
         sa.Column("events", sa.Integer(), nullable=False),
@@ -56,6 +57,9 @@ def upgrade() -> None:
     op.create_index("ix_recording_day_counts_day_unit", "recording_day_counts", ["day", "unit_id"])
     op.create_index("ix_event_officers_police", "event_officers", ["police_id", "event_id"])
     op.create_index("ix_officer_coverage_police", "event_officer_coverage", ["police_id", "status"])
+    op.create_index("ix_recordings_clock_unplaced", "recordings", ["officer_id"],
+                    postgresql_where=sa.text("clock_implausible AND clock_corrected_at IS NULL"),
+                    sqlite_where=sa.text("clock_implausible = 1 AND clock_corrected_at IS NULL"))
     from sqlalchemy.orm import Session
 
     from evidence.coverage import day_counts, recording_counts
@@ -66,6 +70,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_recordings_clock_unplaced", "recordings")
     op.drop_index("ix_officer_coverage_police", "event_officer_coverage")
     op.drop_index("ix_event_officers_police", "event_officers")
     op.drop_table("recording_day_counts")
