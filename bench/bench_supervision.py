@@ -72,10 +72,10 @@ def calls(month_start: date, brigade_id: int, event_id: int, police_id: str) -> 
              {**span, "unit_id": brigade_id, "status": "missing,partial"}),
             (f"{who}-officer-events", who, "/api/v1/coverage/explorer/events", {**span, "officer": police_id}),
             (f"{who}-event-gaps", who, f"/api/v1/coverage/events/{event_id}/gaps", {}),
-            (f"{who}-roadside-missing", who, "/api/v1/coverage/roadside-missing",
-             {"start_from": f"{first}T00:00:00", "start_to": f"{last + timedelta(days=1)}T00:00:00"}),
+            (f"{who}-roadside-missing", who, "/api/v1/coverage/roadside-missing",  # the first page, as the tab asks
+             {"start_from": f"{first}T00:00:00", "start_to": f"{last + timedelta(days=1)}T00:00:00", "limit": 50}),
             (f"{who}-accident-cases", who, "/api/v1/coverage/accident-cases-without-recording",
-             {"start_from": f"{first}T00:00:00", "start_to": f"{last + timedelta(days=1)}T00:00:00"}),
+             {"start_from": f"{first}T00:00:00", "start_to": f"{last + timedelta(days=1)}T00:00:00", "limit": 50}),
         ]
     return out
 

@@ -25,7 +25,7 @@ TABLES = {"units", "users", "stations", "devices", "device_assignments", "record
           "recording_event_links", "coverage_summaries", "cases", "case_handlers", "case_stage_changes",
           "case_recordings", "case_suggestion_decisions", "access_requests", "retention_runs", "exports",
           "login_throttles", "signing_keys", "review_draws", "review_items", "review_verdicts", "assessment_weights",
-          "event_explanations",
+          "event_explanations", "coverage_day_counts", "coverage_day_officer_counts", "recording_day_counts",
           "audit_entries", "alembic_version"}
 
 

@@ -121,22 +121,31 @@ def summary(db: DB, user: AnyUser, ip: IP, f: Filters,
     return SummaryOut(group_by=group_by, rows=rows)
 
 
+Limit = Annotated[int, Query(ge=1, le=500, description="at most this many (a page)")]
+Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="skip this many first")]
+
+
 @router.get("/coverage/roadside-missing", response_model=EventList,
-            summary="Roadside enforcement with no recording (who: as events)")
-def roadside_missing(db: DB, user: AnyUser, ip: IP, f: Filters) -> EventList:
-    rows = reports.roadside_missing(db, user, f)
-    audit.record(db, user_actor(user, ip), "coverage.roadside_missing", None, None, filter=_desc(f), returned=len(rows))
+            summary="Roadside enforcement with no recording, a page at a time in start order (who: as events)")
+def roadside_missing(db: DB, user: AnyUser, ip: IP, f: Filters, limit: Limit = 100, offset: Offset = 0) -> EventList:
+    rows = reports.roadside_missing(db, user, f, limit, offset)
+    total = reports.count_roadside_missing(db, user, f)
+    audit.record(db, user_actor(user, ip), "coverage.roadside_missing", None, None, filter=_desc(f), returned=len(rows),
+                 offset=offset)
     db.commit()
-    return EventList(items=rows)
+    return EventList(items=rows, total=total, limit=limit, offset=offset)
 
 
 @router.get("/coverage/accident-cases-without-recording", response_model=AccidentCasesOut,
-            summary="Accident cases none of whose events has any recording (who: as events)")
-def accident_cases(db: DB, user: AnyUser, ip: IP, f: Filters) -> AccidentCasesOut:
-    rows = reports.accident_cases_without_recording(db, user, f)
-    audit.record(db, user_actor(user, ip), "coverage.accident_cases", None, None, filter=_desc(f), returned=len(rows))
+            summary="Accident cases none of whose events has any recording, a page at a time by case number "
+                    "(who: as events)")
+def accident_cases(db: DB, user: AnyUser, ip: IP, f: Filters, limit: Limit = 100, offset: Offset = 0) -> AccidentCasesOut:
+    rows = reports.accident_cases_without_recording(db, user, f, limit, offset)
+    total = reports.count_accident_cases(db, user, f)
+    audit.record(db, user_actor(user, ip), "coverage.accident_cases", None, None, filter=_desc(f), returned=len(rows),
+                 offset=offset)
     db.commit()
-    return AccidentCasesOut(items=rows)
+    return AccidentCasesOut(items=rows, total=total, limit=limit, offset=offset)
 
 
 @router.get("/coverage/summaries", response_model=list[StoredSummaryBrief],

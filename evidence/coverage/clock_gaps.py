@@ -33,7 +33,7 @@ def unplaced(session: Session, events: list[dict]) -> dict[int, list[int]]:
     arrived = func.coalesce(Recording.docked_at, Recording.uploaded_at)
     lo, hi = min(e["started_at"] for e in open_events), max(e["deadline_at"] for e in open_events)
     recs = session.execute(select(Recording.id, Recording.officer_id, arrived).where(
-        Recording.clock_implausible.is_(True), Recording.clock_corrected_at.is_(None),
+        Recording.clock_implausible, Recording.clock_corrected_at.is_(None),  # ix_recordings_clock_unplaced's terms
         Recording.status == RecordingStatus.verified.value, Recording.officer_id.in_(users),
         arrived >= lo, arrived <= hi)).all()
     out = {}

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficerCoverage
-from evidence.coverage.reports import STATUSES, Reader, visible_events
+from evidence.coverage import day_counts
+from evidence.coverage.reports import ROWS, STATUSES, Reader, counted_units, visible_events
 from evidence.errors import Invalid, NotFound
 from evidence.identity.models import Role, Unit, User
 from evidence.identity.service import subtree_unit_ids, unit_within
@@ -66,24 +67,31 @@ def check_unit(session: Session, user: Reader, unit_id: int | None) -> None:
         raise NotFound(f"unit {unit_id} not found, or outside your unit")
 
 
-def unit_rows(session: Session, user: Reader, parent_id: int | None, start: datetime, end: datetime) -> dict:
+def unit_rows(session: Session, user: Reader, parent_id: int | None, start: datetime, end: datetime,
+              stored: bool = True) -> dict:
     """The parent's own counts and one row per child unit (its whole subtree). Without a parent: the
-    units at the top of the reader's reach. Events recorded on the parent itself get a row marked own."""
+    units at the top of the reader's reach. Events recorded on the parent itself get a row marked own.
+    Whole local days are added up from the stored day counts (`stored` False: counted live)."""
     home = home_unit(user)
     check_unit(session, user, parent_id)
     units = {u.id: u for u in session.scalars(select(Unit))}
     children: dict[int | None, list[int]] = {}
     for u in units.values():
         children.setdefault(u.parent_id, []).append(u.id)
-    q = select(EnforcementEvent.unit_id, EventCoverage.status, func.count()).join(
-        EventCoverage, EventCoverage.event_id == EnforcementEvent.id).where(
-        EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
     scope = parent_id if parent_id is not None else home
-    if scope is not None:
-        q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, scope)))
-    q = visible_events(session, user, q).group_by(EnforcementEvent.unit_id, EventCoverage.status)
+    days, reach = day_counts.whole_days(start, end), counted_units(session, user, scope)
+    if stored and days is not None and reach is not ROWS:  # the stored counts per day (day_counts)
+        rows = day_counts.by_unit_status(session, *days, reach)
+    else:
+        q = select(EnforcementEvent.unit_id, EventCoverage.status, func.count()).join(
+            EventCoverage, EventCoverage.event_id == EnforcementEvent.id).where(
+            EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
+        if scope is not None:
+            q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, scope)))
+        rows = session.execute(visible_events(session, user, q).group_by(EnforcementEvent.unit_id,
+                                                                         EventCoverage.status))
     direct: dict[int | None, dict] = {}
-    for unit_id, status, n in session.execute(q):
+    for unit_id, status, n in rows:
         row = direct.setdefault(unit_id, _blank())
         row["events"] += n
         row[status] += n
@@ -111,18 +119,24 @@ def unit_rows(session: Session, user: Reader, parent_id: int | None, start: date
     return {"parent": describe(parent_id, total(parent_id)), "rows": rows}
 
 
-def officer_rows(session: Session, user: Reader, unit_id: int | None, start: datetime, end: datetime) -> list[dict]:
+def officer_rows(session: Session, user: Reader, unit_id: int | None, start: datetime, end: datetime,
+                 stored: bool = True) -> list[dict]:
     """Per officer of events in the unit's subtree: each event counted with that officer's own
     status (as the summary by officer counts), worst first."""
     check_unit(session, user, unit_id)
-    q = select(EventOfficerCoverage.police_id, EventOfficerCoverage.status, func.count()).join(
-        EnforcementEvent, EnforcementEvent.id == EventOfficerCoverage.event_id).where(
-        EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
-    if unit_id is not None:
-        q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, unit_id)))
-    q = visible_events(session, user, q).group_by(EventOfficerCoverage.police_id, EventOfficerCoverage.status)
+    days, reach = day_counts.whole_days(start, end), counted_units(session, user, unit_id)
+    if stored and days is not None and reach is not ROWS:  # the stored counts per day (day_counts)
+        counts = day_counts.by_officer_status(session, *days, reach)
+    else:
+        q = select(EventOfficerCoverage.police_id, EventOfficerCoverage.status, func.count()).join(
+            EnforcementEvent, EnforcementEvent.id == EventOfficerCoverage.event_id).where(
+            EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
+        if unit_id is not None:
+            q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, unit_id)))
+        counts = session.execute(visible_events(session, user, q).group_by(EventOfficerCoverage.police_id,
+                                                                           EventOfficerCoverage.status))
     rows: dict[str, dict] = {}
-    for police_id, status, n in session.execute(q):
+    for police_id, status, n in counts:
         row = rows.setdefault(police_id, _blank())
         row["events"] += n
         row[status] += n

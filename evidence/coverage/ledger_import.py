@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from evidence.audit import service as audit
+from evidence.coverage import day_counts
 from evidence.coverage.ledger_parse import LedgerError, LedgerRow, iter_ledger
 from evidence.coverage.ledger_scope import rows_in_reach
 from evidence.coverage.models import EnforcementEvent, EventOfficer
@@ -112,6 +113,8 @@ def upsert_events(session: Session, rows: list[LedgerRow]) -> tuple[int, int, li
                   "police_ids": ";".join(row.police_ids)[:400], "unit_id": known[0].unit_id if known else None,
                   "updated_at": now}
         event = existing.get(row.event_id)
+        if event is not None:
+            day_counts.mark(session, [event.started_at])  # the day it may leave is counted again too
         if event is None:
             new.append({"event_id": row.event_id, "imported_at": now, **values})
         else:

@@ -33,7 +33,8 @@ class EnforcementEvent(Base):
 
 class EventOfficer(Base):
     __tablename__ = "event_officers"
-    __table_args__ = (UniqueConstraint("event_id", "police_id"), Index("ix_event_officers_user", "user_id"))
+    __table_args__ = (UniqueConstraint("event_id", "police_id"), Index("ix_event_officers_user", "user_id"),
+                      Index("ix_event_officers_police", "police_id", "event_id"))  # one officer's events
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"), index=True)
     police_id: Mapped[str] = mapped_column(String(32))
@@ -59,7 +60,8 @@ class EventCoverage(Base):
 
 class EventOfficerCoverage(Base):
     __tablename__ = "event_officer_coverage"
-    __table_args__ = (UniqueConstraint("event_id", "police_id"),)
+    __table_args__ = (UniqueConstraint("event_id", "police_id"),
+                      Index("ix_officer_coverage_police", "police_id", "status"))  # one officer's events by status
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("enforcement_events.id", ondelete="CASCADE"), index=True)
     police_id: Mapped[str] = mapped_column(String(32))
@@ -118,3 +120,55 @@ class EventExplanation(Base):
     decided_by: Mapped[str | None] = mapped_column(String(32))  # the decider's 警号
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class CoverageDayCount(Base):
+    """Events per day of the unit's calendar, unit, type, roadside, status and late upload: what the home page
+    and the coverage explorer add up for a period (≤ 31 days of rows, not every event of a month).
+
+    Derived from event_coverage and rebuilt by coverage.day_counts wherever coverage is stored;
+    `day` is the local day (settings.timezone) of the event's start."""
+
+    __tablename__ = "coverage_day_counts"
+    __table_args__ = (Index("ix_day_counts_day_unit", "day", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(24))
+    roadside: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    late_upload: Mapped[bool] = mapped_column(Boolean)
+    events: Mapped[int] = mapped_column(Integer)
+
+
+class CoverageDayOfficerCount(Base):
+    """Per day, unit, officer (警号) and that officer's own status: how many events he was on
+    (event_officer_coverage rows), for the explorer's officer table. Kept like CoverageDayCount."""
+
+    __tablename__ = "coverage_day_officer_counts"
+    __table_args__ = (Index("ix_day_officer_counts_day_unit", "day", "unit_id"),
+                      Index("ix_day_officer_counts_officer_day", "police_id", "day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    police_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    events: Mapped[int] = mapped_column(Integer)
+
+
+class RecordingDayCount(Base):
+    """Recordings per day of the unit's calendar (their start's local day) and unit: the home page's
+    camera hours, on-time import and "recordings linked to nothing", added up over a period's days.
+
+    Derived from recordings, links and case attachments; kept by coverage.recording_counts."""
+
+    __tablename__ = "recording_day_counts"
+    __table_args__ = (Index("ix_recording_day_counts_day_unit", "day", "unit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    verified: Mapped[int] = mapped_column(Integer)  # recordings verified
+    verified_seconds: Mapped[float] = mapped_column(Float)  # their durations summed
+    arrived: Mapped[int] = mapped_column(Integer)  # verified, with a known dock (or upload) time
+    on_time: Mapped[int] = mapped_column(Integer)  # of those, docked on time (coverage.ontime's rule)
+    unlinked: Mapped[int] = mapped_column(Integer)  # any status, linked to no event and on no case

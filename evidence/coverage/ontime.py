@@ -31,7 +31,7 @@ class OnTime:
         return self.on_time / self.total if self.total else None
 
 
-def _on_time_flag(dialect: str, hours: int):
+def on_time_flag(dialect: str, hours: int):
     """The rule as a SQL expression: 1 when a recording's arrival (docked, else uploaded) is at most
     `hours` after its end (start + duration), else 0."""
     arrived = func.coalesce(Recording.docked_at, Recording.uploaded_at)
@@ -55,7 +55,7 @@ def on_time_by_officer(session: Session, start: datetime, end: datetime,
     [start, end) and were verified, with how many were docked on time."""
     hours = get_settings().on_time_import_hours
     arrived = func.coalesce(Recording.docked_at, Recording.uploaded_at)
-    on_time = _on_time_flag(session.get_bind().dialect.name, hours)
+    on_time = on_time_flag(session.get_bind().dialect.name, hours)
     query = (select(Recording.officer_id, func.count(), func.sum(on_time))
              .where(Recording.status == RecordingStatus.verified.value,
                     Recording.started_at >= start, Recording.started_at < end, arrived.is_not(None))

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Select, String, false, func, select
+from sqlalchemy import DateTime, Integer, Select, String, case, false, func, select
 from sqlalchemy.orm import Session
 
 from evidence.actors import UnitScope
 from evidence.config import get_settings
-from evidence.coverage import clock_gaps, sheets
+from evidence.coverage import clock_gaps, day_counts, sheets
 from evidence.coverage.models import EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage
 from evidence.identity.models import Role, Unit, User
 from evidence.identity.service import subtree_unit_ids
@@ -55,6 +55,45 @@ def visible_events(session: Session, user: Reader, query: Select) -> Select:
     return query.where(false())
 
 
+ROWS = object()  # counted_units: this reader's reach is per event (an officer), not per unit
+
+
+def counted_units(session: Session, user: Reader, unit_id: int | None = None):
+    """The units whose events this reader sees, within unit_id's subtree when given: None for
+    every unit (events of no unit included), a list, or ROWS when the reach is per event, as
+    visible_events decides it. The stored day counts (day_counts) are read through this."""
+    if isinstance(user, UnitScope):
+        reach = None if user.unit_id is None else subtree_unit_ids(session, user.unit_id)
+    elif user.role in (Role.admin.value, Role.auditor.value):
+        reach = None
+    elif user.role == Role.officer.value:
+        return ROWS
+    elif user.role in (Role.supervisor.value, Role.case_handler.value) and user.unit_id is not None:
+        reach = subtree_unit_ids(session, user.unit_id)
+    else:
+        reach = []
+    if unit_id is None:
+        return reach
+    wanted = subtree_unit_ids(session, unit_id)
+    return wanted if reach is None else [u for u in wanted if u in set(reach)]
+
+
+def _day_counted(session: Session, user: Reader, f: EventFilter, officer_ok: bool = False, kinds_ok: bool = False):
+    """(first day, last day, units) when the stored day counts answer this filter: whole local days,
+    a reach per unit, an officer only if officer_ok, a type, roadside or single status only if
+    kinds_ok (and no officer with them). None otherwise."""
+    kinds = bool(f.status or f.event_type or f.roadside is not None)
+    if (kinds and (not kinds_ok or f.officer)) or (f.officer and not officer_ok):
+        return None
+    if f.start_from is None or f.start_to is None:
+        return None
+    days = day_counts.whole_days(f.start_from, f.start_to)
+    units = counted_units(session, user, f.unit_id)
+    if days is None or units is ROWS:
+        return None
+    return days[0], days[1], units
+
+
 def _filtered(session: Session, user: Reader, f: EventFilter) -> Select:
     q = select(EnforcementEvent, EventCoverage).join(EventCoverage, EventCoverage.event_id == EnforcementEvent.id)
     q = visible_events(session, user, q)
@@ -90,8 +129,18 @@ OFFICER_FIELDS = [EventOfficerCoverage.police_id, EventOfficerCoverage.status, E
                   EventOfficerCoverage.ratio, EventOfficerCoverage.recording_ids]
 
 
-def count_events(session: Session, user: Reader, f: EventFilter) -> int:
-    """How many events the filter finds (the total beside a page of event_rows)."""
+def count_events(session: Session, user: Reader, f: EventFilter, stored: bool = True) -> int:
+    """How many events the filter finds (the total beside a page of event_rows): from the stored day
+    counts when they can answer (and `stored`), else counted live."""
+    counted = _day_counted(session, user, f, officer_ok=True, kinds_ok=True) if stored else None
+    if counted is not None:
+        first, last, units = counted
+        if f.officer:
+            return day_counts.count_officer_events(session, first, last, units, f.officer, f.statuses)
+        statuses = f.statuses
+        if f.status:  # status = X and status in statuses: X, or nothing ("-" is no status)
+            statuses = [f.status] if not f.statuses or f.status in f.statuses else ["-"]
+        return day_counts.count_events(session, first, last, units, statuses, f.event_type, f.roadside)
     return session.scalar(_filtered(session, user, f).with_only_columns(func.count()).order_by(None)) or 0
 
 
@@ -128,8 +177,9 @@ def _period_key(when: datetime, group: str, tz: ZoneInfo) -> str:
     return f"{local.year}-{local.month:02d}"
 
 
-def summary(session: Session, user: Reader, group_by: str, f: EventFilter) -> list[dict]:
-    """Counts per group; activation rate = covered ÷ events no longer pending.
+def summary(session: Session, user: Reader, group_by: str, f: EventFilter, stored: bool = True) -> list[dict]:
+    """Counts per group; activation rate = covered ÷ events no longer pending. By unit or type over
+    whole local days, added up from the stored day counts (unless `stored` is False: counted live).
 
     The database counts events per (group, status, late upload); Python only names and sorts the
     groups. Periods are counted per UTC minute and then put in the unit's day, week or month: a
@@ -152,9 +202,11 @@ def summary(session: Session, user: Reader, group_by: str, f: EventFilter) -> li
         key = func.date_trunc("minute", func.timezone("UTC", EnforcementEvent.started_at), type_=DateTime)
     q = q.with_only_columns(key, status, EventCoverage.late_upload, func.count()).group_by(
         key, status, EventCoverage.late_upload)
+    counted = _day_counted(session, user, f) if stored and group_by in ("unit", "type") and not f.statuses else None
+    rows = day_counts.grouped(session, *counted, group_by) if counted else session.execute(q)
     units = {u.id: u.code for u in session.scalars(select(Unit))} if group_by == "unit" else {}
     groups: dict[str, dict] = {}
-    for value, status_, late, n in session.execute(q):
+    for value, status_, late, n in rows:
         if group_by == "unit":
             value = units.get(value, "(none)")
         elif group_by not in ("officer", "type"):
@@ -172,21 +224,53 @@ def summary(session: Session, user: Reader, group_by: str, f: EventFilter) -> li
     return [groups[k] for k in sorted(groups)]
 
 
-def roadside_missing(session: Session, user: Reader, f: EventFilter) -> list[dict]:
-    """Roadside enforcement (路面执法) with no recording at all."""
-    return event_rows(session, user, EventFilter(**{**vars(f), "roadside": True, "status": "missing"}))
+def _roadside(f: EventFilter) -> EventFilter:
+    return EventFilter(**{**vars(f), "roadside": True, "status": "missing"})
 
 
-def accident_cases_without_recording(session: Session, user: Reader, f: EventFilter) -> list[dict]:
-    """"One case, one recording": accident cases none of whose events has any footage."""
-    rows = event_rows(session, user, EventFilter(**{**vars(f), "event_type": "accident"}))
-    cases: dict[str, list[dict]] = defaultdict(list)
-    for r in rows:
-        if r["case_no"]:
-            cases[r["case_no"]].append(r)
-    return [{"case_no": case, "events": [e["event_id"] for e in evs], "statuses": [e["status"] for e in evs]}
-            for case, evs in sorted(cases.items())
-            if all(e["covered_seconds"] == 0 for e in evs) and any(e["status"] == "missing" for e in evs)]
+def roadside_missing(session: Session, user: Reader, f: EventFilter, limit: int | None = None,
+                     offset: int = 0) -> list[dict]:
+    """Roadside enforcement (路面执法) with no recording at all, in start order."""
+    return event_rows(session, user, _roadside(f), limit, offset)
+
+
+def count_roadside_missing(session: Session, user: Reader, f: EventFilter) -> int:
+    return count_events(session, user, _roadside(f))
+
+
+def _accident_cases(session: Session, user: Reader, f: EventFilter) -> Select:
+    """Case numbers of accident events under the filter whose events all have no footage and one
+    at least is missing, grouped in the database (a month holds thousands of accident events)."""
+    q = _filtered(session, user, EventFilter(**{**vars(f), "event_type": "accident"}))
+    return (q.with_only_columns(EnforcementEvent.case_no).where(EnforcementEvent.case_no.is_not(None),
+                                                                EnforcementEvent.case_no != "")
+            .group_by(EnforcementEvent.case_no)
+            .having(func.max(EventCoverage.covered_seconds) == 0,
+                    func.sum(case((EventCoverage.status == "missing", 1), else_=0).cast(Integer)) > 0))
+
+
+def count_accident_cases(session: Session, user: Reader, f: EventFilter) -> int:
+    return session.scalar(select(func.count()).select_from(_accident_cases(session, user, f).subquery())) or 0
+
+
+def accident_cases_without_recording(session: Session, user: Reader, f: EventFilter, limit: int | None = None,
+                                     offset: int = 0) -> list[dict]:
+    """"One case, one recording": accident cases none of whose events has any footage, by case
+    number; each with its events (in start order) and their statuses."""
+    # by code point, as Python sorts: PostgreSQL's own collation may order differently
+    q = _accident_cases(session, user, f).order_by(EnforcementEvent.case_no.collate(
+        "C" if session.get_bind().dialect.name == "postgresql" else "BINARY")).offset(offset)
+    cases = list(session.scalars(q.limit(limit) if limit else q))
+    if not cases:
+        return []
+    events = _filtered(session, user, EventFilter(**{**vars(f), "event_type": "accident"})).with_only_columns(
+        EnforcementEvent.case_no, EnforcementEvent.event_id, EventCoverage.status).where(
+        EnforcementEvent.case_no.in_(cases)).order_by(EnforcementEvent.started_at, EnforcementEvent.id)
+    out = {c: {"case_no": c, "events": [], "statuses": []} for c in cases}
+    for case_no, event_id, status in session.execute(events):
+        out[case_no]["events"].append(event_id)
+        out[case_no]["statuses"].append(status)
+    return [out[c] for c in cases]
 
 
 # -- stored periodic summaries ------------------------------------------------------------------

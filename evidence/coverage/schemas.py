@@ -84,7 +84,12 @@ class EventPage(BaseModel):
 
 
 class EventList(BaseModel):
+    """One page of a flagged list, with how many there are in all."""
+
     items: list[EventRow]
+    total: int = Field(description="how many the whole list holds")
+    limit: int
+    offset: int
 
 
 class SummaryRow(BaseModel):
@@ -110,7 +115,12 @@ class AccidentCaseOut(BaseModel):
 
 
 class AccidentCasesOut(BaseModel):
+    """One page of cases, by case number, with how many there are in all."""
+
     items: list[AccidentCaseOut]
+    total: int = Field(description="how many cases the whole list holds")
+    limit: int
+    offset: int
 
 
 class StoredSummaryBrief(BaseModel):

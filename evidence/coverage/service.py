@@ -16,7 +16,7 @@ from sqlalchemy import Float, cast, delete, extract, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from evidence.coverage import clock_gaps
+from evidence.coverage import clock_gaps, day_counts, recording_counts
 from evidence.coverage.engine import Clip, evaluate
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
                                       RecordingEventLink)
@@ -120,6 +120,7 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
     done = 0
     for i in range(0, len(event_ids), BATCH):
         events, officers = _load_batch(session, event_ids[i:i + BATCH])
+        day_counts.mark(session, (e.started_at for e in events))  # counted again before commit
         user_ids = {user_id for os_ in officers.values() for _, user_id in os_ if user_id}
         lo = min(e.started_at for e in events) - timedelta(seconds=reach)
         hi = max(e.ended_at or e.started_at for e in events) + timedelta(seconds=reach)
@@ -132,8 +133,9 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
 
 
 def recompute_all(session: Session, now: datetime | None = None) -> int:
-    """Every event at once (rebuilds, benchmarks): one read of each table straight from the driver,
-    and bulk writes without per-row index updates and, on PostgreSQL, key checks (_unchecked)."""
+    """Every event at once (rebuilds, benchmarks, bulk loaders): one read of each table straight from the
+    driver, and bulk writes without per-row index updates and, on PostgreSQL, key checks (_unchecked);
+    then the per-day counts again (day_counts.rebuild), so any loader ending here leaves them right."""
     all_rules, now = rules(), now or utcnow()
     rows, ts = _fetch(session, _recording_query())
     index = ClipIndex(rows, ts)
@@ -160,6 +162,14 @@ def recompute_all(session: Session, now: datetime | None = None) -> int:
         _bulk_insert(session, EventCoverage.__table__, COVERAGE_COLUMNS, cov_rows)
         _bulk_insert(session, EventOfficerCoverage.__table__, OFFICER_COLUMNS, officer_rows)
         _apply_links(session, current, wanted, now)
+    day_counts.rebuild(session)
+    recording_counts.rebuild(session)  # recordings linked to nothing changed with the links
+    if session.get_bind().dialect.name == "postgresql":
+        # fresh statistics after loading whole tables ("Populating a Database"): the planner would
+        # otherwise take 800k coverage rows for a few thousand until autovacuum catches up
+        session.execute(text("ANALYZE enforcement_events, event_officers, event_coverage, event_officer_coverage, "
+                             "recording_event_links, recordings, coverage_day_counts, coverage_day_officer_counts, "
+                             "recording_day_counts"))
     return len(events)
 
 
@@ -318,6 +328,8 @@ def _apply_links(session: Session, current: dict[tuple[int, int], int], wanted: 
     new = [(r, e, "auto", now, "system") for r, e in wanted - current.keys()]
     _bulk_insert(session, RecordingEventLink.__table__, LINK_COLUMNS, new)
     gone = [current[k] for k in current.keys() - wanted]
+    # written with SQL, unseen by the ORM's flush: their recordings' "linked to nothing" counts change
+    recording_counts.mark_recordings(session, {n[0] for n in new} | {r for r, _ in current.keys() - wanted})
     for i in range(0, len(gone), BATCH):
         session.execute(update(RecordingEventLink).where(RecordingEventLink.id.in_(gone[i:i + BATCH]))
                         .values(removed_at=now, removed_by="system"))

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evidence.db import Base, UTCDateTime
@@ -41,6 +42,10 @@ class Recording(Base):
         Index("ix_recordings_important_start", "important", "started_at"),
         Index("ix_recordings_duration", "duration_seconds"),
         Index("ix_recordings_size", "size_bytes"),
+        # The few flagged recordings an event list shows as "clock unplaced" (coverage.clock_gaps, migration 0016).
+        Index("ix_recordings_clock_unplaced", "officer_id",
+              postgresql_where=sql("clock_implausible AND clock_corrected_at IS NULL"),
+              sqlite_where=sql("clock_implausible = 1 AND clock_corrected_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)

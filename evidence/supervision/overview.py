@@ -3,9 +3,10 @@ coverage per enforcement type, on-time import, camera hours and the to-do counts
 
 Every figure comes from the rule that already owns it, so the home page never disagrees with the
 page a to-do links to: coverage from `coverage.reports.summary` (the same rows as
-GET /coverage/summary?group_by=type), on-time import from `coverage.ontime`, recordings linked to
-nothing from the library's own filter, accident cases from `reports.accident_cases_without_recording`,
-access requests from `cases.access.pending_for`.
+GET /coverage/summary?group_by=type, read from the stored day counts), on-time import
+(`coverage.ontime`'s rule), camera hours and recordings linked to nothing (the library's filter)
+from the stored per-day recording counts (`coverage.recording_counts`), accident cases from
+`reports.count_accident_cases` (the list's total), access requests from `cases.access.pending_for`.
 
 Who sees what: supervisors their unit and the units under it (or one unit of that subtree);
 auditors and admins every unit, or one unit and those under it. Callers audit the read.
@@ -17,18 +18,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evidence.cases import access
 from evidence.config import get_settings
-from evidence.coverage import reports
-from evidence.coverage.ontime import on_time_by_officer
+from evidence.coverage import recording_counts, reports
 from evidence.errors import Forbidden, Invalid, NotFound
 from evidence.identity.models import Role, Unit, User
 from evidence.identity.service import subtree_unit_ids, unit_within
-from evidence.recordings import library
-from evidence.recordings.models import Recording, RecordingStatus
 
 PERIODS = ("day", "week", "month")
 # The enforcement types the page always shows, in the order a brigade reads them (rules.py codes).
@@ -99,16 +97,6 @@ def _totals(rows: list[dict]) -> dict:
     return total
 
 
-def _recorded(session: Session, scope: Scope, lo: datetime, hi: datetime) -> tuple[int, float]:
-    """Verified recordings started in [lo, hi) and the sum of their durations (camera hours)."""
-    q = select(func.count(), func.coalesce(func.sum(Recording.duration_seconds), 0.0)).where(
-        Recording.status == RecordingStatus.verified.value, Recording.started_at >= lo, Recording.started_at < hi)
-    if scope.unit_ids is not None:
-        q = q.where(Recording.unit_id.in_(scope.unit_ids))
-    n, seconds = session.execute(q).one()
-    return int(n), float(seconds)
-
-
 def _access_to_decide(session: Session, user: User, scope: Scope) -> int | None:
     """Requests waiting that this caller may decide (None: the role decides none, e.g. auditors)."""
     if user.role not in (Role.supervisor.value, Role.admin.value):
@@ -135,11 +123,9 @@ def overview(session: Session, user: User, period: str, start: date | None = Non
     events = reports.EventFilter(unit_id=scope.unit.id if scope.unit else None, start_from=lo, start_to=hi)
     types = _type_rows(reports.summary(session, user, "type", events))
     totals = _totals(types)
-    on_time = list(on_time_by_officer(session, lo, hi, scope.unit_ids).values())
-    n_on_time, n_known = sum(o.on_time for o in on_time), sum(o.total for o in on_time)
-    recordings, seconds = _recorded(session, scope, lo, hi)
-    unlinked = library.count(session, user, library.LibraryFilter(
-        unit=scope.unit.code if scope.unit else None, start_from=lo, start_to=hi, linked=False))
+    counted = recording_counts.totals(session, first, last, scope.unit_ids)
+    n_on_time, n_known = int(counted["on_time"]), int(counted["arrived"])
+    recordings, seconds, unlinked = int(counted["verified"]), float(counted["verified_seconds"]), int(counted["unlinked"])
     return {
         "period": period, "start": first, "end": last, "from": lo, "to": hi, "timezone": str(tz),
         "unit": {"id": scope.unit.id, "code": scope.unit.code, "name": scope.unit.name} if scope.unit else None,
@@ -153,7 +139,7 @@ def overview(session: Session, user: User, period: str, start: date | None = Non
             "missing_or_partial": totals["missing"] + totals["partial"],
             "late_uploads": totals["late_uploads"],
             "unlinked_recordings": unlinked,
-            "accident_cases_without_recording": len(reports.accident_cases_without_recording(session, user, events)),
+            "accident_cases_without_recording": reports.count_accident_cases(session, user, events),
             "access_requests_to_decide": _access_to_decide(session, user, scope),
         },
     }

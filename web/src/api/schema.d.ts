@@ -389,7 +389,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Accident cases none of whose events has any recording (who: as events) */
+        /** Accident cases none of whose events has any recording, a page at a time by case number (who: as events) */
         get: operations["accident_cases_api_v1_coverage_accident_cases_without_recording_get"];
         put?: never;
         post?: never;
@@ -491,7 +491,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Roadside enforcement with no recording (who: as events) */
+        /** Roadside enforcement with no recording, a page at a time in start order (who: as events) */
         get: operations["roadside_missing_api_v1_coverage_roadside_missing_get"];
         put?: never;
         post?: never;
@@ -1551,10 +1551,22 @@ export interface components {
             /** Statuses */
             statuses: ("covered" | "partial" | "missing" | "pending")[];
         };
-        /** AccidentCasesOut */
+        /**
+         * AccidentCasesOut
+         * @description One page of cases, by case number, with how many there are in all.
+         */
         AccidentCasesOut: {
             /** Items */
             items: components["schemas"]["AccidentCaseOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description how many cases the whole list holds
+             */
+            total: number;
         };
         /** AssessmentOut */
         AssessmentOut: {
@@ -2367,10 +2379,22 @@ export interface components {
              */
             window_start: string;
         };
-        /** EventList */
+        /**
+         * EventList
+         * @description One page of a flagged list, with how many there are in all.
+         */
         EventList: {
             /** Items */
             items: components["schemas"]["EventRow"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description how many the whole list holds
+             */
+            total: number;
         };
         /** EventPage */
         EventPage: {
@@ -5689,6 +5713,10 @@ export interface operations {
     accident_cases_api_v1_coverage_accident_cases_without_recording_get: {
         parameters: {
             query?: {
+                /** @description at most this many (a page) */
+                limit?: number;
+                /** @description skip this many first */
+                offset?: number;
                 status?: ("covered" | "partial" | "missing" | "pending") | null;
                 event_type?: string | null;
                 roadside?: boolean | null;
@@ -5919,6 +5947,10 @@ export interface operations {
     roadside_missing_api_v1_coverage_roadside_missing_get: {
         parameters: {
             query?: {
+                /** @description at most this many (a page) */
+                limit?: number;
+                /** @description skip this many first */
+                offset?: number;
                 status?: ("covered" | "partial" | "missing" | "pending") | null;
                 event_type?: string | null;
                 roadside?: boolean | null;
