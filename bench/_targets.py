@@ -14,20 +14,16 @@ processes the idle wait must not count) and `stop()`. A bench never needs to kno
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import secrets
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-from _common import log, proc_table, tree_cpu  # bench/ is on sys.path
-from _stack import Stack
+from _common import log  # bench/ is on sys.path
+from _stack import Stack, create_pg, drop_pg
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_ID = "LOADADMIN"
 
 
 def point_here(env: dict[str, str]) -> None:
@@ -84,7 +80,8 @@ class SingleBox:
 
 
 class ClusterTarget:
-    """`entrypoints.cluster.Cluster` on the machine's PostgreSQL and Redis (its defaults)."""
+    """`entrypoints.cluster.Cluster` on the machine's PostgreSQL (a fresh database, dropped at the
+    end) and Redis (a key prefix of its own)."""
 
     name = "cluster"
     key = "cluster"
@@ -93,47 +90,32 @@ class ClusterTarget:
         from entrypoints.cluster import Cluster  # only when the cluster is asked for
 
         self.root = root
-        self.cluster = Cluster(root, **options)
+        self.pg_url = create_pg(prefix="bench_cluster")
+        self.cluster = Cluster(root, database_url=self.pg_url, **options)
         self.options = options
         self.url = self.token = ""
         self.env: dict[str, str] = {}
-        self.password = secrets.token_urlsafe(12) + "-Aa1"
 
     def start(self) -> "ClusterTarget":
         self.cluster.start()
         self.url = self.cluster.url
-        self.env = self._settings()
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("EVIDENCE_")}, **self.env,
-               "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "-m", "entrypoints.cli", "create-admin", "--police-id", ADMIN_ID,
-                        "--name", "Load admin", "--password", self.password], env=env, cwd=self.root,
-                       check=True, capture_output=True, text=True)
-        self.token = login(self.url, ADMIN_ID, self.password)
+        self.env = dict(self.cluster.env)
+        self.token = self.cluster.admin_token()
         return self
 
-    def _settings(self) -> dict[str, str]:
-        own = getattr(self.cluster, "env", None)
-        own = own() if callable(own) else own
-        env = {k: v for k, v in (own or {}).items() if k.startswith("EVIDENCE_")}
-        env.setdefault("EVIDENCE_DATABASE_URL", self.cluster.database_url)
-        env.setdefault("EVIDENCE_BROKER_URL", self.cluster.redis_url)
-        env.setdefault("EVIDENCE_S3_ENDPOINT", self.cluster.s3_endpoint)
-        return env
-
     def describe(self) -> dict:
-        names = self.cluster.names()
-        return {"topology": "entrypoints.cluster: " + ", ".join(names), "options": self.options}
+        return {"topology": "entrypoints.cluster: " + ", ".join(self.cluster.names()),
+                "options": {k: v for k, v in self.options.items()}}
 
     def cpu(self) -> dict[str, float]:
         return dict(self.cluster.cpu_seconds())
 
     def pids(self) -> list[int]:
-        procs = getattr(self.cluster, "pids", None)
-        if callable(procs):
-            return list(procs())
-        return []
+        return [p.proc.pid for p in self.cluster.processes.values()
+                if getattr(p, "proc", None) is not None and p.proc.poll() is None]
 
     def settle(self, limit: float = 300) -> float:
+        """Wait until the cluster itself is idle (workers may still process the last files)."""
         t0 = time.monotonic()
         before = sum(self.cpu().values())
         while time.monotonic() - t0 < limit:
@@ -145,18 +127,15 @@ class ClusterTarget:
         return time.monotonic() - t0
 
     def stop(self) -> None:
-        log("stopping the cluster")
-        self.cluster.stop()
+        if self.pg_url:
+            log("stopping the cluster")
+            self.cluster.stop()
+            try:
+                drop_pg(self.pg_url)
+            except Exception as exc:  # noqa: BLE001
+                log(f"  could not drop {self.pg_url}: {exc}")
+            self.pg_url = ""
 
 
 def cluster_available() -> bool:
-    try:
-        import entrypoints.cluster  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def own_cpu_table(pids: list[int]) -> float:
-    table = proc_table()
-    return sum(tree_cpu(p, table) for p in pids)
+    return importlib.util.find_spec("entrypoints.cluster") is not None

@@ -18,7 +18,8 @@ One run:
    (RUSAGE_CHILDREN), SeaweedFS (one `weed server` on the single box; master, volume servers, filer
    and S3 gateway on the cluster), the API process(es), the proxy, the workers and the scheduler.
    Also after the workers settle (their media processing of the random files: probe, marked
-   unplayable), which belongs to ingest on a real system.
+   unplayable), which belongs to ingest on a real system. Before each session the idle server's
+   CPU is taken over 10 s, and the "net" figures subtract it (beat, heartbeats, broker polling).
 4. Prints MB/s of each, the ratio cluster/single box (goal ≥ 0.9×) and CPU s per GB per process;
    writes bench/out/cluster-ingest-<timestamp>.json.
 
@@ -56,6 +57,7 @@ from bench_dock import machine_info  # noqa: E402
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 GOAL = 0.9
+IDLE_LOOK = 10.0  # seconds of the idle server's own CPU, subtracted for the net figures
 BINDIR = Path(sys.executable).parent
 
 
@@ -96,6 +98,9 @@ def measure(target, key: str, camera: Path, files: list[Path], work: Path, cache
     total = sum(f.stat().st_size for f in files)
     settled = target.settle()
     wait = wait_for_idle(f"{label}", args.idle_timeout, own=target.pids)
+    idle0 = target.cpu()
+    time.sleep(IDLE_LOOK)
+    idle = {k: v / IDLE_LOOK for k, v in delta(idle0, target.cpu()).items()}  # CPU s per s doing nothing
     cache.prepare(files)
     cpu0, busy0 = target.cpu(), machine_busy()
     wall, agent_cpu, verified = dock_session(target, key, camera, work, label)
@@ -110,7 +115,9 @@ def measure(target, key: str, camera: Path, files: list[Path], work: Path, cache
     res = {"label": label, "files": len(files), "bytes": total, "wall_s": wall, "mb_s": total / MiB / wall,
            "agent_cpu_s": agent_cpu, "server_cpu_s": server, "server_cpu_s_settled": delta(cpu0, cpu2),
            "settle_after_s": round(after, 1), "settled_before_s": round(settled, 1),
-           "other_cpu_s": other, "idle_wait": wait.as_dict(),
+           "other_cpu_s": other, "idle_wait": wait.as_dict(), "idle_cpu_per_s": idle,
+           "cpu_s_per_gb_net": {"agent": agent_cpu / gb,
+                                **{k: max(0.0, v - idle.get(k, 0.0) * wall) / gb for k, v in server.items()}},
            "cpu_s_per_gb": {"agent": agent_cpu / gb, **{k: v / gb for k, v in server.items()}},
            "cpu_s_per_gb_settled": {"agent": agent_cpu / gb, **{k: v / gb for k, v in delta(cpu0, cpu2).items()}}}
     log(f"  {label}: {wall:.1f} s, {res['mb_s']:.1f} MB/s, agent {agent_cpu:.1f} CPU s, server "
@@ -138,7 +145,8 @@ def print_report(rep: dict) -> None:
         mine = [r for r in runs if r["topology"] == topo]
         if not mine:
             continue
-        for field, title in (("cpu_s_per_gb", "until verified"), ("cpu_s_per_gb_settled", "incl. media processing after")):
+        for field, title in (("cpu_s_per_gb", "until verified"), ("cpu_s_per_gb_net", "until verified, net of idle"),
+                             ("cpu_s_per_gb_settled", "incl. media processing after")):
             names = sorted({k for r in mine for k in r[field]})
             vals = {k: statistics.median(r[field].get(k, 0.0) for r in mine) for k in names}
             total = sum(v for k, v in vals.items() if k != "serve")

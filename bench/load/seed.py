@@ -11,6 +11,7 @@ at one real playable proxy object put in the derived bucket, so playback can rea
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import os
 import random
@@ -56,7 +57,7 @@ def seed(url: str, token: str, *, users: int, stations: int, recordings: int, ev
     from evidence.recordings.models import Recording
     from evidence.store import get_store
 
-    import evidence.devices.models  # noqa: F401  (the table recordings.device_id refers to)
+    importlib.import_module("evidence.devices.models")  # the table recordings.device_id refers to
 
     out = Seeded()
     n_officers = max(1, users * 2 // 5)
