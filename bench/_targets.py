@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from _common import log  # bench/ is on sys.path
+from _common import cmdline, log, proc_table  # bench/ is on sys.path
 from _stack import Stack, create_pg, drop_pg
 
 
@@ -108,7 +108,15 @@ class ClusterTarget:
                 "options": {k: v for k, v in self.options.items()}}
 
     def cpu(self) -> dict[str, float]:
-        return dict(self.cluster.cpu_seconds())
+        """Each cluster process, plus "postgres": the machine's PostgreSQL backends serving this
+        cluster's database (found by its name in their process title; a backend that ended took
+        its CPU with it, so this is a floor, and the pools keep most backends alive)."""
+        out = dict(self.cluster.cpu_seconds())
+        db = self.pg_url.rsplit("/", 1)[-1]
+        table = proc_table()
+        out["postgres"] = sum(table[pid][1] for pid in table
+                              if (cmd := cmdline(pid)).startswith("postgres: ") and f" {db} " in cmd)
+        return out
 
     def pids(self) -> list[int]:
         return [p.proc.pid for p in self.cluster.processes.values()

@@ -77,6 +77,10 @@ def run_one(target, args, work: Path) -> dict:
            "server_cpu_s": server_cpu, "server_cores_busy": round(sum(server_cpu.values()) / elapsed, 2),
            "load_generator_cpu_s": round(me1 - me0, 2)}
     total = sum(v["count"] for v in out["endpoints"].values())
+    api_like = sum(v for k, v in server_cpu.items() if not k.startswith(("worker", "fast", "media", "transcode")))
+    out["requests"] = total
+    out["server_cpu_ms_per_request"] = round(1000 * sum(server_cpu.values()) / max(1, total), 1)
+    out["front_cpu_ms_per_request"] = round(1000 * api_like / max(1, total), 1)  # API, proxy, S3, database-side
     errors = sum(v["errors"] for v in out["endpoints"].values())
     log(f"   {total} requests recorded ({total / window:.0f}/s), {errors} errors; server used "
         f"{out['server_cores_busy']:.2f} cores, the load generator {out['load_generator_cpu_s'] / elapsed:.2f}")
@@ -112,8 +116,9 @@ def print_table(results: dict) -> None:
     print("(latencies in ms, over the recorded window; p95 ratio: " + " / ".join(reversed(keys)) + ")")
     for k, r in results.items():
         kinds = {label: e["error_kinds"] for label, e in r["endpoints"].items() if e["errors"]}
-        print(f"{k}: server CPU s {r['server_cpu_s']} ({r['server_cores_busy']} cores busy on average), "
-              f"load generator {r['load_generator_cpu_s']} s" + (f"; errors {kinds}" if kinds else ""))
+        print(f"{k}: server CPU s {r['server_cpu_s']} ({r['server_cores_busy']} cores busy on average; "
+              f"{r['server_cpu_ms_per_request']} ms CPU per request, {r['front_cpu_ms_per_request']} ms without the "
+              f"workers), load generator {r['load_generator_cpu_s']} s" + (f"; errors {kinds}" if kinds else ""))
         if r["idle_wait"].get("gave_up"):
             print(f"NOTE: {k} was measured on a busy machine (gave up waiting for idle after "
                   f"{r['idle_wait']['waited_s']:.0f} s)")
