@@ -53,6 +53,17 @@ def weed_binary() -> str:
     return found
 
 
+def write_s3_config(path: Path, access_key: str, secret_key: str) -> Path:
+    """The S3 gateway's identity file: one key with every right, readable only by its owner."""
+    path.write_text(json.dumps({"identities": [{
+        "name": "evidence",
+        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+    }]}))
+    path.chmod(0o600)
+    return path
+
+
 @dataclass
 class SeaweedFS:
     """A `weed mini` process serving S3 on `s3_port` with one access key."""
@@ -73,23 +84,7 @@ class SeaweedFS:
         (self.data_dir / "logs").mkdir(parents=True, exist_ok=True)
         if not self.s3_port:
             self.s3_port = free_port()
-        config = self.data_dir / "s3.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "identities": [
-                        {
-                            "name": "evidence",
-                            "credentials": [
-                                {"accessKey": self.access_key, "secretKey": self.secret_key}
-                            ],
-                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                        }
-                    ]
-                }
-            )
-        )
-        config.chmod(0o600)
+        config = write_s3_config(self.data_dir / "s3.json", self.access_key, self.secret_key)
         # A restart (same object) keeps every port, so presigned URLs stay valid.
         if not getattr(self, "_port_map", None):
             self._port_map = {name: free_port() for name in ("master", "volume", "filer", "admin", "debug")}
