@@ -84,6 +84,9 @@ def run_one(target, args, work: Path) -> dict:
     errors = sum(v["errors"] for v in out["endpoints"].values())
     log(f"   {total} requests recorded ({total / window:.0f}/s), {errors} errors; server used "
         f"{out['server_cores_busy']:.2f} cores, the load generator {out['load_generator_cpu_s'] / elapsed:.2f}")
+    for label, e in out["endpoints"].items():
+        if e["errors"]:
+            log(f"     {label}: {e['errors']} of {e['count']} failed: {e['error_kinds']}")
     return out
 
 
