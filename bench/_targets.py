@@ -72,8 +72,8 @@ class SingleBox:
     def pids(self) -> list[int]:
         return self.stack.pids()
 
-    def settle(self) -> float:
-        return self.stack.settle()
+    def settle(self, limit: float = 300) -> float:
+        return self.stack.settle(limit)
 
     def stop(self) -> None:
         self.stack.stop()

@@ -61,7 +61,7 @@ def run_one(target, args, work: Path) -> dict:
     seeded = seed.seed(target.url, target.token, users=args.users, stations=args.stations,
                        recordings=args.recordings, events=args.events, rng=random.Random(args.seed))
     log(f"   seeded in {time.monotonic() - t0:.0f} s: {seeded.as_dict()}")
-    settled = target.settle()
+    settled = target.settle(limit=90)  # the seeding's follow-ups (coverage, media of the box's scheduler)
     wait = wait_for_idle(f"load {target.key}", args.idle_timeout, own=target.pids)
     cpu0, me0 = target.cpu(), self_cpu()
     log(f"   running {args.stations} stations and {args.users} users: {args.warmup:.0f} s warm-up, "

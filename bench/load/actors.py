@@ -167,7 +167,7 @@ async def run(url: str, seeded, *, duration_s: float, warmup_s: float, heartbeat
         rec.window = (t0, t0 + duration_s)
         await asyncio.sleep(duration_s)
         stop.set()
-        await asyncio.wait(tasks, timeout=90)
+        await asyncio.wait(tasks, timeout=65)  # a request in flight may take its 60 s timeout
         for t in tasks:
             t.cancel()
     return rec, duration_s
