@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 
 from fastapi import HTTPException
+from sqlalchemy.exc import OperationalError
 
 from evidence.cases import export
 from evidence.cases.models import Case
@@ -91,8 +92,8 @@ def stream_export(user_id: int, case_id: int, case_no: str, proxies: bool, ip: s
     threading.Thread(target=build, daemon=True, name=f"export-{case_id}").start()
     first = chunks.get()
     if isinstance(first, _Failed):
-        if isinstance(first.exc, DomainError):
-            raise first.exc
+        if isinstance(first.exc, (DomainError, OperationalError)):
+            raise first.exc  # a refusal, or the database restarting (503, try again): the app's handlers answer
         raise HTTPException(500, f"export of case {case_no} failed: {first.exc}. Nothing was sent; "
                                  "the failure is recorded in the audit log.")
     return _body(first, chunks, cancelled, done, case_no)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from api.openapi import declare_error_bodies
 from api.routes import (accounts, admin, assessment, audit, auth, case_workspace, cases, coverage, explanations,
@@ -60,6 +60,15 @@ def create_app() -> FastAPI:
         return JSONResponse({"detail": "the request holds a value the database cannot store or compare (a NUL "
                                        "character, or a number out of range): remove it and send again"},
                             status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def database_unreachable(_: Request, exc: OperationalError) -> JSONResponse:
+        # The database restarting, failing over or out of connections: a temporary state, so a 503 the
+        # client retries (every write the clients make is safe to repeat), not a 500 with a traceback.
+        logging.getLogger(__name__).warning("database unreachable: %s", str(exc).splitlines()[0][:300])
+        return JSONResponse({"detail": "the database is not reachable right now (restarting or "
+                                       "overloaded): send the request again in a few seconds"},
+                            status_code=503, headers={"Retry-After": "5"})
 
     for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, explorer,
                    coverage, cases, case_workspace, my_work, supervision, review, assessment, periodic, explanations,

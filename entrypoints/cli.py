@@ -59,6 +59,26 @@ def serve(no_worker: Annotated[bool, typer.Option(help="Do not start a worker")]
 
 
 @app.command()
+def cluster(root: Annotated[Path, typer.Option(help="Data and logs of every process")] = Path("data/cluster"),
+            database_url: Annotated[str, typer.Option(help="PostgreSQL (created if missing); default: the "
+                                                      "machine's, database evidence_cluster")] = "",
+            redis_url: Annotated[str, typer.Option(help="Redis; default: the machine's")] = "",
+            own_postgres: Annotated[bool, typer.Option(help="Run a private PostgreSQL in ROOT instead")] = False,
+            own_redis: Annotated[bool, typer.Option(help="Run a private Redis in ROOT instead")] = False,
+            apis: int = 2, fast_workers: int = 2, volumes: int = 3,
+            replication: Annotated[str, typer.Option(help="SeaweedFS replication (001: a second copy on "
+                                                     "another volume server of the rack)")] = "001",
+            base_port: Annotated[int, typer.Option(help="First of the consecutive ports used (0: free ones)")] = 0,
+            ) -> None:
+    """Run the production topology as separate processes on this machine (README: production topology)."""
+    from entrypoints.cluster.run import run
+
+    raise typer.Exit(run(root, database_url=database_url or None, redis_url=redis_url or None,
+                         own_postgres=own_postgres, own_redis=own_redis, api_count=apis, fast_workers=fast_workers,
+                         volumes=volumes, replication=replication, base_port=base_port or None))
+
+
+@app.command()
 def api(host: str = "", port: int = 0) -> None:
     """Run only the HTTP API (production: behind a reverse proxy)."""
     import uvicorn

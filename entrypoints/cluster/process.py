@@ -56,6 +56,7 @@ class Process:
     ready: Callable[["Process"], bool]
     nice: int = 0
     stop_signal: int = signal.SIGTERM
+    stop_seconds: float = 30  # how long a stop may take before the rest is killed
     cwd: Path | None = None
     proc: subprocess.Popen | None = field(default=None, repr=False)
     log_offset: int = 0  # where this run's output starts in the log (readiness looks only after it)
@@ -106,10 +107,11 @@ class Process:
         kill_group(self.proc.pid)
         self.proc.wait()
 
-    def stop(self, timeout: float = 30) -> None:
+    def stop(self, timeout: float | None = None) -> None:
         """Ask it to stop (a worker finishes its current tasks), kill what is left after `timeout`."""
         if self.proc is None:
             return
+        timeout = self.stop_seconds if timeout is None else timeout
         if self.proc.poll() is None:
             self.cpu_before += group_cpu_seconds(self.proc.pid)
             try:

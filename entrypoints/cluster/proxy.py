@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", action="append", required=True, help="an API process URL (repeat)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per forwarded request
     uvicorn.run(Proxy(args.backend), host=args.host, port=args.port, log_level="warning", access_log=False)
 
 

@@ -14,7 +14,7 @@ Python use (the failure tests, the load test):
     cluster.kill("volume2"); cluster.restart("volume2")
     cluster.stop()
 
-`create_admin(police_id, password)` makes an admin with the `evidence create-admin` command and
+`create_admin(police_id, password)` makes an admin (as `evidence create-admin` does) and
 `login(police_id, password)` returns a bearer token; `admin_token()` does both once. `env` holds
 the EVIDENCE_* settings every server process gets (for in-process database access in a test).
 """
@@ -50,13 +50,14 @@ class Cluster:
     def __init__(self, root: Path, *, database_url: str | None = None, redis_url: str | None = None,
                  own_postgres: bool = False, own_redis: bool = False, api_count: int = 2, fast_workers: int = 2,
                  volumes: int = 3, replication: str = "001", base_port: int | None = None,
-                 fast_concurrency: int = 2, volume_size_limit_mb: int = 1024, env: dict | None = None):
+                 fast_concurrency: int = 2, media_concurrency: int = 1, volume_size_limit_mb: int = 1024, env: dict | None = None):
         """`root` keeps every process's data and logs (root/logs/<name>.log); the same root and
         base_port start the same cluster again. `env` adds EVIDENCE_* settings for the server processes."""
         self.root = Path(root).resolve()
         self.own_postgres, self.own_redis = own_postgres, own_redis
         self.api_count, self.fast_workers, self.volumes = api_count, fast_workers, volumes
         self.replication, self.fast_concurrency = replication, fast_concurrency
+        self.media_concurrency = media_concurrency
         self.volume_size_limit_mb = volume_size_limit_mb
         self.extra_env = dict(env or {})
         self._base_port = base_port
@@ -176,17 +177,14 @@ class Cluster:
         self._add(stage, "s3", [weed, logdir, "s3", f"-filer={host}:{p['filer']}", f"-ip.bind={host}",
                                 f"-port={p['s3']}", f"-port.grpc={p['s3'] + 10000}", f"-config={w / 's3.json'}",
                                 "-port.iceberg=0", "-port.lance=0", f"-localSocket={w / 's3.sock'}"],
-                  lambda _: checks.http_answers(f"http://{self.s3_endpoint}/", (200, 403)))
+                  lambda _: checks.http_answers(f"http://{self.s3_endpoint}/", (200, 403)),
+                  stop_seconds=5)  # stateless; on SIGTERM it waits out idle client connections (~20 s)
         self.order.append(stage)
         env = self.env
         api = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", host, "--no-access-log",
                "--proxy-headers", "--forwarded-allow-ips", host, "--port"]
-        # The first API creates the buckets (object lock on originals) before anything else uses them.
         stage = []
-        self._add(stage, "api1", [*api, str(p["api1"])], lambda _: checks.http_answers(self.api_urls[0] + "/health"), env)
-        self.order.append(stage)
-        stage = []
-        for i in range(2, self.api_count + 1):
+        for i in range(1, self.api_count + 1):
             self._add(stage, f"api{i}", [*api, str(p[f"api{i}"])],
                       lambda _, u=self.api_urls[i - 1]: checks.http_answers(u + "/health"), env)
         celery = [sys.executable, "-m", "celery", "-A", "workers.celery_app"]
@@ -195,14 +193,17 @@ class Cluster:
             self._add(stage, f"fast{i}", [*celery, "worker", "-Q", "fast", "-n", f"fast{i}@%h", "--concurrency",
                                           str(self.fast_concurrency), "--loglevel", "info"], ready, env)
         for queue in ("media", "transcode"):
-            self._add(stage, queue, [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h", "--concurrency", "1",
+            self._add(stage, queue, [*celery, "worker", "-Q", queue, "-n", f"{queue}@%h", "--concurrency",
+                                     str(self.media_concurrency if queue == "media" else 1),
                                      "--loglevel", "info"], ready, env, nice=MEDIA_NICE)
         self._add(stage, "beat", [*celery, "beat", "-s", str(self.root / "data" / "celerybeat-schedule"),
                                   "--loglevel", "info"], checks.logged("beat: Starting"), env)
+        self.order.append(stage)
+        stage = []  # the proxy last: it is ready when it reaches an API process
         backends = [a for u in self.api_urls for a in ("--backend", u)]
         self._add(stage, "proxy", [sys.executable, "-m", "entrypoints.cluster.proxy", "--host", host,
                                    "--port", str(p["proxy"]), *backends],
-                  lambda _: checks.http_answers(self.url + "/health"))
+                  lambda _: checks.http_answers(self.url + "/health"), stop_seconds=5)
         self.order.append(stage)
 
     def _postgres_argv(self) -> list[str]:
@@ -240,26 +241,45 @@ class Cluster:
 
     # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start every process, stage by stage; return once each is ready. Stops all on failure."""
+        """Start every process, stage by stage; return once each is ready. Stops all on failure.
+
+        The database is migrated while SeaweedFS starts, and the buckets are made before the API
+        processes and workers start together (none of them races another to create them)."""
         for sub in ("logs", "data", "seaweedfs"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         for sub in ("master", "filer", *self._volume_names()):
             (self.root / "seaweedfs" / sub).mkdir(exist_ok=True)
         write_s3_config(self.root / "seaweedfs" / "s3.json", "evidence", self.env["EVIDENCE_S3_SECRET_KEY"])
+        pool = ThreadPoolExecutor(1)
+        migrated = None
         try:
             if self.own_postgres:
                 self._init_postgres()
             self._define()
-            for i, stage in enumerate(self.order):
-                if stage[0] == "api1":  # everything below the API is up: the database can be prepared
-                    self._create_database()
-                    self._evidence("db", "upgrade")
+            for stage in self.order:
+                if stage[0] == "api1":  # everything below the API is up
+                    migrated.result()
+                    self._make_buckets()
                 for name in stage:
                     self.processes[name].start()
                 self._wait_ready(stage)
+                if migrated is None:  # the databases are up (or were never ours)
+                    self._create_database()
+                    migrated = pool.submit(self._evidence, "db", "upgrade")
         except BaseException:
             self.stop()
             raise
+        finally:
+            pool.shutdown()
+
+    def _make_buckets(self) -> None:
+        from storage.s3 import ObjectStore
+
+        env = self.env
+        ObjectStore(self.s3_endpoint, "evidence", env["EVIDENCE_S3_SECRET_KEY"],
+                    originals_bucket=env.get("EVIDENCE_BUCKET_ORIGINALS", "evidence-originals"),
+                    derived_bucket=env.get("EVIDENCE_BUCKET_DERIVED", "evidence-derived"),
+                    lock_mode=env.get("EVIDENCE_OBJECT_LOCK_MODE", "COMPLIANCE")).ensure_buckets()
 
     def _wait_ready(self, names: list[str]) -> None:
         with ThreadPoolExecutor(len(names)) as pool:
@@ -294,16 +314,25 @@ class Cluster:
         """CPU seconds (user + system) each process used so far, its children and earlier runs included."""
         return {name: self.processes[name].cpu_seconds() for name in self.names()}
 
-    def stop(self) -> None:
-        """Stop everything it started, last stage first; safe to call twice and after a failed start."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop everything it started, last stage first; safe to call twice and after a failed start.
+        `timeout` caps each process's graceful stop (a test that discards the data need not wait for
+        workers to finish their tasks: they are acks_late and run again elsewhere)."""
         for stage in reversed(self.order):
             started = [self.processes[n] for n in stage if self.processes[n].proc is not None]
             if started:
                 with ThreadPoolExecutor(len(started)) as pool:
-                    list(pool.map(lambda p: p.stop(), started))
+                    list(pool.map(lambda p: p.stop(timeout), started))
         for port in self.ports.values():  # weed leaves gRPC unix sockets in /tmp named after its ports
             for sock in Path("/tmp").glob(f"seaweedfs-*-{port + 10000}.sock"):
                 sock.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """After `stop`: delete the private PostgreSQL's data, kept outside root (tests call this)."""
+        kept = self.root / "postgres.dir"
+        if kept.exists():
+            shutil.rmtree(Path(kept.read_text()).parent, ignore_errors=True)
+            kept.unlink()
 
     def listening(self) -> list[tuple[str, str]]:
         """(process, where it listens or what it does), in start order."""
@@ -322,8 +351,21 @@ class Cluster:
 
     # -- accounts ---------------------------------------------------------------------------------
     def create_admin(self, police_id: str, password: str, name: str = "Administrator") -> None:
-        self._evidence("create-admin", "--police-id", police_id, "--name", name,
-                       extra_env={"EVIDENCE_ADMIN_PASSWORD": password})
+        """An admin account, written straight to the database as `evidence create-admin` does (and
+        audited the same way), without starting another interpreter."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import Session
+
+        from entrypoints.cli_common import CLI
+        from evidence.identity import service as identity
+
+        engine = create_engine(self.database_url)
+        try:
+            with Session(engine) as session:
+                identity.create_user(session, CLI, police_id, name, "admin", password)
+                session.commit()
+        finally:
+            engine.dispose()
 
     def login(self, police_id: str, password: str) -> str:
         r = httpx.post(self.url + "/api/v1/auth/login", json={"police_id": police_id, "password": password},
