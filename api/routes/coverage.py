@@ -140,8 +140,7 @@ def roadside_missing(db: DB, user: AnyUser, ip: IP, f: Filters, limit: Limit = 1
             summary="Accident cases none of whose events has any recording, a page at a time by case number "
                     "(who: as events)")
 def accident_cases(db: DB, user: AnyUser, ip: IP, f: Filters, limit: Limit = 100, offset: Offset = 0) -> AccidentCasesOut:
-    rows = reports.accident_cases_without_recording(db, user, f, limit, offset)
-    total = reports.count_accident_cases(db, user, f)
+    rows, total = reports.accident_cases_page(db, user, f, limit, offset)
     audit.record(db, user_actor(user, ip), "coverage.accident_cases", None, None, filter=_desc(f), returned=len(rows),
                  offset=offset)
     db.commit()

@@ -189,9 +189,16 @@ def test_reports_and_flagged_lists(scenario, service, admin_token):
                                                 params=params).json()["items"]}
     tag = scenario["tag"]
     assert {f"{tag}-4c", f"{tag}-10"} <= roadside and f"{tag}-3c" not in roadside  # 3c is not roadside (否)
-    cases = http.get("/api/v1/coverage/accident-cases-without-recording", headers=admin, params=params).json()["items"]
+    listed = http.get("/api/v1/coverage/accident-cases-without-recording", headers=admin, params=params).json()
+    cases = listed["items"]
     case_nos = {c["case_no"] for c in cases}
     assert f"{tag}-CASE2" in case_nos and f"{tag}-CASE1" not in case_nos
+    assert listed["total"] == len(cases)
+    # A page further on holds the next case and the same total; past the end, none and the total.
+    for offset in (len(cases) - 1, len(cases) + 5):
+        page = http.get("/api/v1/coverage/accident-cases-without-recording", headers=admin,
+                        params={**params, "limit": 1, "offset": offset}).json()
+        assert (page["items"], page["total"]) == (cases[offset:offset + 1], len(cases))
     by_type = {r["group"]: r for r in http.get("/api/v1/coverage/summary", headers=admin,
                                                params={**params, "group_by": "type", "officer": scenario["B"]}).json()["rows"]}
     # B's events in the period: 3b covered, 4b covered, 6 covered, 7 covered (late), 9 partial.
