@@ -44,7 +44,7 @@ def test_ledger_plus_docked_footage_gives_a_checkable_report(world, service, adm
     assert dock("ingest", str(camera.parent), env_file=env).returncode == 0
 
     admin = {"Authorization": f"Bearer {admin_token}"}
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # the dock, verification and coverage on a loaded CI box
     while True:
         items = service.http.get("/api/v1/coverage/events", headers=admin,
                                  params={"officer": officer, "start_from": "2026-11-20T00:00:00",

@@ -115,8 +115,9 @@ def _check(page, pages, language: str, label: str, before: int, failures: list[s
         failures.append(f"{label}: no Chinese heading on a zh-CN page: {headings[:5]}")
 
 
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-@pytest.mark.parametrize("language", ["zh-CN", "en"])
+# Each language and each viewport once (every other browser test already works in zh-CN on the
+# desktop): the four pairs cost three minutes of CI's two cores for little more.
+@pytest.mark.parametrize("language,viewport", [("zh-CN", PHONE), ("en", DESKTOP)], ids=["zh-CN-phone", "en-desktop"])
 def test_every_page_renders_translated(pages, web_world, records, language, viewport):
     size = "desktop" if viewport is DESKTOP else "phone"
     failures: list[str] = []
