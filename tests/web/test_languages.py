@@ -136,6 +136,8 @@ def test_every_page_renders_translated(pages, web_world, records, language, view
         for route in routes:
             if route["public"] or (route["roles"] and role not in route["roles"]):
                 continue
+            if route["name"] == "case" and role == "officer":
+                continue  # open to all roles, but an officer reads a case only with a grant (test_access_requests)
             if police_id in EXTRA_WALKERS and route["name"] in walked:
                 continue
             missing = [p for p in route["params"] if p not in records.get(route["name"], {})]
