@@ -14,7 +14,7 @@ processes the idle wait must not count) and `stop()`. A bench never needs to kno
 
 from __future__ import annotations
 
-import importlib.util
+import signal
 import os
 import time
 from pathlib import Path
@@ -145,5 +145,12 @@ class ClusterTarget:
             self.pg_url = ""
 
 
-def cluster_available() -> bool:
-    return importlib.util.find_spec("entrypoints.cluster") is not None
+def topologies_wanted(arg: str) -> list[str]:
+    """The --topologies list, after making SIGTERM and Ctrl-C unwind the bench so that every
+    topology it started is stopped (the targets' own exit paths run)."""
+    def on_term(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    return [t.strip() for t in arg.split(",") if t.strip()]

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -51,7 +50,7 @@ from _common import children_cpu, log, machine_busy, save_report  # noqa: E402
 from _dock_fair import Cache  # noqa: E402
 from _dock_runs import make_set, touch_contents  # noqa: E402
 from _idle import add_idle_option, wait_for_idle  # noqa: E402
-from _targets import ClusterTarget, SingleBox, cluster_available  # noqa: E402
+from _targets import ClusterTarget, SingleBox, topologies_wanted  # noqa: E402
 from bench_dock import machine_info  # noqa: E402
 
 MiB = 1024 * 1024
@@ -169,16 +168,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true")
     add_idle_option(ap)
     args = ap.parse_args()
-
-    def on_term(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    wanted = [t.strip() for t in args.topologies.split(",") if t.strip()]
-    if "cluster" in wanted and not cluster_available():
-        log("entrypoints/cluster.py is not in this checkout yet: only the single box is measured")
-        wanted = [t for t in wanted if t != "cluster"]
+    wanted = topologies_wanted(args.topologies)
     total = int(args.total_gb * GiB)
     # the camera, one spool, the single box's copy, the cluster's replicated copies, slack
     need = 6 * total + 2 * GiB

@@ -28,7 +28,6 @@ import asyncio
 import random
 import resource
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from _common import log, save_report  # noqa: E402
 from _idle import add_idle_option, wait_for_idle  # noqa: E402
-from _targets import ClusterTarget, SingleBox, cluster_available, point_here  # noqa: E402
+from _targets import ClusterTarget, SingleBox, topologies_wanted, point_here  # noqa: E402
 from bench_dock import machine_info  # noqa: E402
 from load import actors, seed  # noqa: E402
 
@@ -146,16 +145,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the run folder")
     add_idle_option(ap)
     args = ap.parse_args()
-
-    def on_term(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    wanted = [t.strip() for t in args.topologies.split(",") if t.strip()]
-    if "cluster" in wanted and not cluster_available():
-        log("entrypoints/cluster.py is not in this checkout yet: only the single box is measured")
-        wanted = [t for t in wanted if t != "cluster"]
+    wanted = topologies_wanted(args.topologies)
     work = Path(tempfile.mkdtemp(prefix="bench-load-", dir=args.workdir))
     report: dict = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
