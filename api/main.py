@@ -65,7 +65,9 @@ def create_app() -> FastAPI:
     async def database_unreachable(_: Request, exc: OperationalError) -> JSONResponse:
         # The database restarting, failing over or out of connections: a temporary state, so a 503 the
         # client retries (every write the clients make is safe to repeat), not a 500 with a traceback.
-        logging.getLogger(__name__).warning("database unreachable: %s", str(exc).splitlines()[0][:300])
+        # exc.orig is the driver's error (SQLAlchemy's own text may start with a note about autoflush).
+        logging.getLogger(__name__).warning("database unreachable or a clash to retry: %s: %s",
+                                            type(exc.orig).__name__, str(exc.orig).splitlines()[0][:300])
         return JSONResponse({"detail": "the database is not reachable right now (restarting or "
                                        "overloaded): send the request again in a few seconds"},
                             status_code=503, headers={"Retry-After": "5"})

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from evidence import flows
 from evidence.config import get_settings
@@ -137,13 +138,26 @@ def _save_probe(recording_id: int, info: MediaInfo) -> None:
         _refresh_coverage(recording_id)
 
 
-def _refresh_coverage(recording_id: int) -> None:
-    """The recording now has a time span: the coverage of its officer's events around it changes."""
-    try:
-        with session_scope() as s:
-            flows.recording_timed(s, recording_id)
-    except Exception:  # noqa: BLE001 - coverage is refreshed again by the next change or sweep
-        log.exception("coverage refresh after recording %s failed", recording_id)
+def _refresh_coverage(recording_id: int, attempts: int = 6) -> None:
+    """The recording now has a time span: the coverage of its officer's events around it changes.
+    A clash with another transaction (PostgreSQL broke a deadlock, a key written at the same moment)
+    or a database restart is tried again; nothing else would recompute these events until the
+    next change near them, and until then the report would call covered events missing."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope() as s:
+                flows.recording_timed(s, recording_id)
+            return
+        except (OperationalError, IntegrityError) as exc:
+            if attempt == attempts:
+                log.exception("coverage refresh after recording %s failed %d times", recording_id, attempts)
+                return
+            log.warning("coverage refresh after recording %s clashed, trying again: %s", recording_id,
+                        str(getattr(exc, "orig", exc)).splitlines()[0][:200])
+            time.sleep(min(0.2 * 2 ** attempt, 5))
+        except Exception:  # noqa: BLE001 - the recording itself is kept and processed either way
+            log.exception("coverage refresh after recording %s failed", recording_id)
+            return
 
 
 def _load(recording_id: int) -> tuple[str, str, str | None]:

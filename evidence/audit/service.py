@@ -1,8 +1,10 @@
 """The hash-chained audit log: append entries and verify the chain.
 
 Each entry's hash covers its id, time, actor, action, object, detail and the previous
-entry's hash. Appends are serialised (PostgreSQL advisory lock; SQLite BEGIN IMMEDIATE)
-so the chain never forks; `prev_hash` is unique as a last guard.
+entry's hash. `record` notes an entry in the caller's transaction; the entries are chained onto the
+tail just before it commits, serialised by a PostgreSQL advisory lock (SQLite: BEGIN IMMEDIATE)
+taken last of all its locks (evidence.commit_hooks), so the chain never forks and no deadlock forms
+around the lock; `prev_hash` is unique as a last guard.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from evidence import commit_hooks
 from evidence.audit.models import AuditEntry
 from evidence.timeutil import utcnow
 from evidence.verify_export import entry_hash  # the offline verifier defines the hash
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x65766964  # "evid": advisory lock id for the audit tail
+PENDING = "audit_entries_to_append"  # session.info: entries noted, appended at commit
 
 
 @dataclass(frozen=True)
@@ -51,29 +55,42 @@ def as_dict(entry: AuditEntry) -> dict:
 
 def record(session: Session, actor: Actor, action: str, object_type: str | None = None,
            object_id: Any = None, /, **detail: Any) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits with the action it records)."""
+    """Note one entry in the caller's transaction; it is appended when that transaction commits
+    (it commits with the action it records, or is dropped with it on a rollback)."""
+    entry = AuditEntry(actor_type=actor.type, actor_id=str(actor.id) if actor.id is not None else None,
+                       actor_label=actor.label, action=action, object_type=object_type,
+                       object_id=str(object_id) if object_id is not None else None,
+                       detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str), ip=actor.ip)
+    session.info.setdefault(PENDING, []).append(entry)
+    return entry
+
+
+@commit_hooks.before_commit(commit_hooks.AUDIT)
+def append_pending(session: Session) -> None:
+    """Chain the noted entries onto the log's tail. Runs last before the commit (commit_hooks): the
+    tail's lock is held from here to the commit and nothing else is waited for meanwhile."""
+    entries = session.info.pop(PENDING, None)
+    if not entries:
+        return
+    session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     last = session.execute(
         select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1)
     ).first()
-    entry = AuditEntry(
-        id=(last.id + 1) if last else 1,
-        at=utcnow(),
-        actor_type=actor.type,
-        actor_id=str(actor.id) if actor.id is not None else None,
-        actor_label=actor.label,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-        ip=actor.ip,
-        prev_hash=last.entry_hash if last else GENESIS,
-    )
-    entry.entry_hash = entry_hash_of(entry)
-    session.add(entry)
+    last_id, prev = (last.id, last.entry_hash) if last else (0, GENESIS)
+    now = utcnow()
+    for entry in entries:
+        last_id += 1
+        entry.id, entry.at, entry.prev_hash = last_id, now, prev
+        entry.entry_hash = prev = entry_hash_of(entry)
+    session.add_all(entries)
     session.flush()
-    return entry
+
+
+@commit_hooks.after_rollback
+def _forget_pending(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 @dataclass

@@ -22,15 +22,17 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, cast, delete, event, func, insert, literal, select
+from sqlalchemy import Date, String, cast, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from evidence import commit_hooks
 from evidence.config import get_settings
 from evidence.coverage.models import (CoverageDayCount, CoverageDayOfficerCount, EnforcementEvent, EventCoverage,
                                       EventOfficerCoverage)
 
 PENDING = "coverage_days_to_count"  # session.info key: the local days whose counts are stale
 STATUSES = ("covered", "partial", "missing", "pending")
+LOCK_NAMESPACE = 0x64617963  # "dayc": PostgreSQL advisory locks of the days being counted
 
 
 def zone() -> ZoneInfo:
@@ -65,14 +67,14 @@ def mark(session: Session, starts: Iterable[datetime | None]) -> None:
     days.update(local_day(s, tz) for s in starts if s is not None)
 
 
-@event.listens_for(Session, "before_commit")
+@commit_hooks.before_commit(commit_hooks.COUNTS)
 def _count_marked(session: Session) -> None:
     days = session.info.pop(PENDING, None)
     if days:
         refresh(session, days)
 
 
-@event.listens_for(Session, "after_rollback")
+@commit_hooks.after_rollback
 def _forget_marked(session: Session) -> None:
     session.info.pop(PENDING, None)  # the coverage changes went too: the stored counts still hold
 
@@ -147,6 +149,9 @@ def refresh(session: Session, days: Iterable[date]) -> None:
     days = set(days)
     if not days:
         return
+    # One transaction at a time counts a day: two counting it at once would each delete the rows
+    # they saw and both insert theirs (counted twice). The second waits, then sees the first's coverage.
+    commit_hooks.lock_keys(session, LOCK_NAMESPACE, (d.toordinal() for d in days))
     for table in (CoverageDayCount, CoverageDayOfficerCount):
         session.execute(delete(table).where(table.day.in_(sorted(days))))
     _store(session, *day_bounds(min(days), max(days)), days)

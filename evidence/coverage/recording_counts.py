@@ -19,6 +19,7 @@ from sqlalchemy import Float, and_, case, delete, event, exists, func, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
+from evidence import commit_hooks
 from evidence.cases.models import CaseRecording
 from evidence.config import get_settings
 from evidence.coverage.day_counts import day_bounds, day_key, local_day, store_grouped, zone
@@ -28,6 +29,7 @@ from evidence.recordings.models import Recording, RecordingStatus
 
 PAIRS = "recording_days_to_count"  # session.info: {(local day, unit id)} to count again
 IDS = "recordings_to_count"  # session.info: recording ids whose (day, unit) is to count again
+LOCK_NAMESPACE = 0x72656363  # "recc": PostgreSQL advisory locks of the days being counted
 NAMES = ["day", "unit_id", "verified", "verified_seconds", "arrived", "on_time", "unlinked"]
 
 
@@ -64,7 +66,7 @@ def _unit_moved(target: Recording, value, old, _initiator) -> None:
         _mark(session, target.started_at, old)
 
 
-@event.listens_for(Session, "before_commit")
+@commit_hooks.before_commit(commit_hooks.RECORDING_COUNTS)
 def _count_marked(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # so the flush's marks are in before counting
@@ -79,7 +81,7 @@ def _count_marked(session: Session) -> None:
         refresh(session, pairs)
 
 
-@event.listens_for(Session, "after_rollback")
+@commit_hooks.after_rollback
 def _forget_marked(session: Session) -> None:
     session.info.pop(IDS, None)
     session.info.pop(PAIRS, None)
@@ -108,6 +110,8 @@ def refresh(session: Session, pairs: Iterable[tuple[date, int | None]]) -> None:
     for day, unit in pairs:
         by_unit.setdefault(unit, set()).add(day)
     c = RecordingDayCount
+    # As day_counts.refresh: one transaction at a time counts a day, or both would insert their rows.
+    commit_hooks.lock_keys(session, LOCK_NAMESPACE, (d.toordinal() for days in by_unit.values() for d in days))
     for unit, days in by_unit.items():
         unit_is = (c.unit_id.is_(None),) if unit is None else (c.unit_id == unit,)
         session.execute(delete(c).where(c.day.in_(sorted(days)), *unit_is))

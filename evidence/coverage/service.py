@@ -16,6 +16,7 @@ from sqlalchemy import Float, cast, delete, extract, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from evidence import commit_hooks
 from evidence.coverage import clock_gaps, day_counts, recording_counts
 from evidence.coverage.engine import Clip, evaluate
 from evidence.coverage.models import (EnforcementEvent, EventCoverage, EventOfficer, EventOfficerCoverage,
@@ -29,6 +30,7 @@ BATCH = 5000
 _EPOCH = datetime(1970, 1, 1)
 COPY_MIN_ROWS = 1000  # below this, plain INSERTs are as quick as COPY
 UNCHECKED_MIN_ROWS = 50_000  # from this many rows recompute_all loads a table the quick way (_unchecked)
+LOCK_NAMESPACE = 0x65767463  # "evtc": PostgreSQL advisory locks of the events being recomputed
 LOCK_WAIT = "2s"  # how long _unchecked waits for its table locks before loading with the checks
 COVERAGE_COLUMNS = ["event_id", "status", "window_start", "window_end", "window_seconds", "covered_seconds", "ratio",
                     "late_upload", "deadline_at", "recording_ids", "computed_at"]
@@ -118,7 +120,12 @@ def recompute(session: Session, event_ids: list[int], now: datetime | None = Non
     all_rules = rules()
     reach = max_reach_seconds(all_rules)
     done = 0
+    event_ids = sorted(set(event_ids))
     for i in range(0, len(event_ids), BATCH):
+        # Two transactions recomputing one event (two clips of an officer probed at once) would each
+        # delete the coverage rows they saw and insert theirs: the second meets a duplicate key. The
+        # second waits here instead and then reads what the first committed (locks in id order).
+        commit_hooks.lock_keys(session, LOCK_NAMESPACE, event_ids[i:i + BATCH])
         events, officers = _load_batch(session, event_ids[i:i + BATCH])
         day_counts.mark(session, (e.started_at for e in events))  # counted again before commit
         user_ids = {user_id for os_ in officers.values() for _, user_id in os_ if user_id}
