@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Integer, Select, String, case, false, func, select
+from sqlalchemy import DateTime, Integer, Select, String, any_, case, false, func, select
 from sqlalchemy.orm import Session
 
 from evidence.actors import UnitScope
@@ -94,6 +94,15 @@ def _day_counted(session: Session, user: Reader, f: EventFilter, officer_ok: boo
     return days[0], days[1], units
 
 
+def _one_of(session: Session, event_ids: Select):
+    """EnforcementEvent.id among one officer's events (a thousand a month). On PostgreSQL as
+    `= ANY(ARRAY(subquery))`, read first and then fetched by id: as a semi-join the planner
+    walked a month of events in start order looking for his (290 ms for an admin's first page)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return EnforcementEvent.id == any_(func.array(event_ids.scalar_subquery()))
+    return EnforcementEvent.id.in_(event_ids)
+
+
 def _filtered(session: Session, user: Reader, f: EventFilter) -> Select:
     q = select(EnforcementEvent, EventCoverage).join(EventCoverage, EventCoverage.event_id == EnforcementEvent.id)
     q = visible_events(session, user, q)
@@ -106,9 +115,9 @@ def _filtered(session: Session, user: Reader, f: EventFilter) -> Select:
     if f.unit_id is not None:
         q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, f.unit_id)))
     if f.officer:
-        q = q.where(EnforcementEvent.id.in_(select(EventOfficer.event_id).where(EventOfficer.police_id == f.officer)))
+        q = q.where(_one_of(session, select(EventOfficer.event_id).where(EventOfficer.police_id == f.officer)))
     if f.statuses and f.officer:
-        q = q.where(EnforcementEvent.id.in_(select(EventOfficerCoverage.event_id).where(
+        q = q.where(_one_of(session, select(EventOfficerCoverage.event_id).where(
             EventOfficerCoverage.police_id == f.officer, EventOfficerCoverage.status.in_(f.statuses))))
     elif f.statuses:
         q = q.where(EventCoverage.status.in_(f.statuses))
