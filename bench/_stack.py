@@ -9,7 +9,8 @@ Parts, each on free ports inside `root` (everything is stopped on exit, error an
   fast/media/transcode workers, the scheduler and the API); the other options are ignored;
 - `storage`: a SeaweedFS S3 server (`storage.seaweedfs.SeaweedFS`);
 - `database`: "sqlite" (a file in root) or "postgresql" (a fresh database on `pg_admin`, dropped
-  at the end), migrated with `evidence db upgrade`;
+  at the end), migrated with `evidence db upgrade`; `database_url` names a database to use instead
+  (created on `pg_admin` when a PostgreSQL one is missing) that is kept at the end;
 - `api`: `uvicorn api.main:app` (`api_app` names another app object for uvicorn, e.g. a bench
   module that adds a mount to that same app; put its folder on PYTHONPATH through `env`);
   `worker` (processes): a Celery worker on the fast queue, with the embedded broker, or `broker`
@@ -51,6 +52,16 @@ def create_pg(admin: str = PG_ADMIN, prefix: str = "bench") -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
+def ensure_pg(url: str, admin: str = PG_ADMIN) -> None:
+    """Create the database `url` names on `admin` unless it is there."""
+    name = url.rsplit("/", 1)[1]
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %(n)s", {"n": name}).first():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+
+
 def drop_pg(url: str, admin: str = PG_ADMIN) -> None:
     engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -63,7 +74,8 @@ class Stack:
                  api: bool = False, api_app: str = "api.main:app", worker: int = 0,
                  celery_app: str = "workers.celery_app", broker: str = "",
                  checkout: Path = ROOT, pg_admin: str = PG_ADMIN, pg_prefix: str = "bench",
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, database_url: str = ""):
+        self.kept_url = database_url
         self.root, self.box, self.storage, self.database = root, box, storage, database
         self.api, self.api_app, self.worker, self.celery_app, self.broker = api, api_app, worker, celery_app, broker
         self.checkout, self.pg_admin, self.pg_prefix, self.extra_env = checkout.resolve(), pg_admin, pg_prefix, env or {}
@@ -139,7 +151,11 @@ class Stack:
         else:
             self.s3_endpoint = "127.0.0.1:9"  # nothing listens: storage is not part of this bench
         self.env["EVIDENCE_S3_ENDPOINT"] = self.s3_endpoint
-        if self.database == "postgresql":
+        if self.kept_url:
+            self.database_url = self.kept_url
+            if self.database == "postgresql":
+                ensure_pg(self.kept_url, self.pg_admin)
+        elif self.database == "postgresql":
             self.pg_url = self.database_url = create_pg(self.pg_admin, self.pg_prefix)
         else:
             self.database_url = f"sqlite:///{self.data / 'evidence.db'}"

@@ -18,6 +18,7 @@ application's sign-in page (the same bundle's shell, no data) loaded the same wa
 
     .venv/bin/python bench/bench_supervision.py [--scale 1] [--backends postgresql,sqlite]
                                                 [--requests 40] [--page-rounds 10] [--idle-timeout 600]
+                                                [--keep-db DIR]
 
 Goal (issue 13): every call's p95 ≤ 300 ms, the home page drawn within 2 s (median of 10).
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -43,7 +45,7 @@ import httpx  # noqa: E402
 from _common import log  # noqa: E402
 from _floor import save_floor, time_against_floor  # noqa: E402
 from _idle import add_idle_option, wait_for_idle  # noqa: E402
-from _stack import Stack  # noqa: E402
+from _stack import Stack, drop_pg  # noqa: E402
 
 SUPERVISOR, PASSWORD = "700001", "Bench-Supervisor-2026!"
 ROOT_ADMIN = "BENCHROOT"
@@ -92,7 +94,7 @@ def measure(client: httpx.Client, name: str, path: str, params: dict, token: str
             **time_against_floor(client, path, params, headers, name, n), "idle_wait": wait.as_dict()}
 
 
-def page_times(base_url: str, rounds: int, idle_timeout: float, stack: Stack) -> dict:
+def page_times(base_url: str, rounds: int, idle_timeout: float, stack: Stack, supervisor: str = SUPERVISOR) -> dict:
     """Home page drawn (median of fresh loads) against the sign-in page of the same bundle."""
     from playwright.sync_api import sync_playwright
 
@@ -101,7 +103,7 @@ def page_times(base_url: str, rounds: int, idle_timeout: float, stack: Stack) ->
         p.selectors.set_test_id_attribute("data-test")
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            token = httpx.post(base_url + "/api/v1/auth/login", json={"police_id": SUPERVISOR, "password": PASSWORD},
+            token = httpx.post(base_url + "/api/v1/auth/login", json={"police_id": supervisor, "password": PASSWORD},
                                timeout=60).json()["access_token"]
             for i in range(rounds):
                 wait_for_idle(f"page round {i + 1}", idle_timeout, own=stack.pids)
@@ -136,26 +138,51 @@ def run_backend(backend: str, args, work: Path) -> dict:
     floor_dir = work / f"floor-{backend}"
     floor_dir.mkdir(parents=True)
     env = {"PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "bench")]), "BENCH_FLOOR_DIR": str(floor_dir)}
+    kept_url, marker = "", None
+    if args.keep_db:  # a database kept between runs: set up once, then reused (migrated again by the stack)
+        args.keep_db.mkdir(parents=True, exist_ok=True)
+        tag = f"{args.scale:g}".replace(".", "_") + f"_{args.officers}"
+        marker = args.keep_db / f"supervision-{backend}-{tag}.json"
+        kept_url = (args.pg_admin.rsplit("/", 1)[0] + f"/bench_supervision_kept_{tag}" if backend == "postgresql"
+                    else f"sqlite:///{(args.keep_db / f'supervision-{tag}.db').resolve()}")
+        if not marker.is_file():  # not set up to the end before: start from an empty database
+            if backend == "postgresql":
+                drop_pg(kept_url, args.pg_admin)
+            else:
+                Path(kept_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     stack = Stack(work / backend, storage=True, database=backend, api=False, api_app="_library_floor:app",
-                  pg_admin=args.pg_admin, pg_prefix="bench_supervision", env=env)
+                  pg_admin=args.pg_admin, pg_prefix="bench_supervision", env=env, database_url=kept_url)
     out: dict = {"backend": backend}
     try:
         (work / backend).mkdir()
         stack.start()
         stack.use_here()
         t0 = time.monotonic()
-        m = generate(args.scale, args.officers)
-        out["load_seconds"] = load(m, backend)
-        with evdb.session_scope() as s:
-            out["events"] = coverage.recompute_all(s)
+        kept = json.loads(marker.read_text()) if marker is not None and marker.is_file() else None
+        if kept:
+            m = generate(args.scale, args.officers, first=date.fromisoformat(kept["first"]))
+            out["reused"] = kept
+            log(f"{backend}: reusing the month set up on {kept['made']} in {kept_url}")
+        else:
+            m = generate(args.scale, args.officers)
+            out["load_seconds"] = load(m, backend)
+            with evdb.session_scope() as s:
+                out["events"] = coverage.recompute_all(s)
+            if marker is not None:
+                marker.write_text(json.dumps({"first": m.start.date().isoformat(), "url": kept_url,
+                                              "made": time.strftime("%Y-%m-%d %H:%M:%S")}))
         out["setup_seconds"] = round(time.monotonic() - t0, 1)
         log(f"{backend}: {len(m.events)} events, {m.recordings} recordings loaded and covered in {out['setup_seconds']} s")
-        stack.start_api(ROOT_ADMIN)
+        root_admin, supervisor = ROOT_ADMIN, SUPERVISOR
+        if kept:  # the kept database holds the earlier runs' accounts: new ones for this run
+            suffix = secrets.randbelow(90000) + 10000
+            root_admin, supervisor = f"{ROOT_ADMIN}{suffix}", f"7{suffix}"
+        stack.start_api(root_admin)
         brigade = next(u for u in m.units if u["code"] == "DD1")
         with stack.http(timeout=60) as api:
-            api.post("/api/v1/users", json={"police_id": SUPERVISOR, "name": "王督察", "role": "supervisor",
+            api.post("/api/v1/users", json={"police_id": supervisor, "name": "王督察", "role": "supervisor",
                                             "password": PASSWORD, "unit_code": "DD1"}).raise_for_status()
-        tokens = {"admin": stack.token, "supervisor": stack.login_as(SUPERVISOR, PASSWORD)}
+        tokens = {"admin": stack.token, "supervisor": stack.login_as(supervisor, PASSWORD)}
         squadrons = {u["id"] for u in m.units if u.get("parent_id") == brigade["id"]}  # the supervisor's reach
         officer = next(o for o in m.officers if o["unit_id"] in squadrons)
         event_id = next(e[0] for e in m.events if e[8] in squadrons)
@@ -171,7 +198,7 @@ def run_backend(backend: str, args, work: Path) -> dict:
                 results.append(res)
         out["calls"] = results
         if args.page_rounds:
-            out["page"] = page_times(stack.api_url, args.page_rounds, args.idle_timeout, stack)
+            out["page"] = page_times(stack.api_url, args.page_rounds, args.idle_timeout, stack, supervisor)
             log(f"  home page drawn: median {out['page']['home_median']:.0f} ms; sign-in shell "
                 f"{out['page']['shell_median']:.0f} ms; ratio {out['page']['home_median'] / out['page']['shell_median']:.2f}×")
         return out
@@ -188,6 +215,9 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=40, help="timed requests per call (and as many of the floor)")
     ap.add_argument("--page-rounds", type=int, default=10, help="Chromium loads of the home page (0: skip)")
     ap.add_argument("--pg-admin", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--keep-db", type=Path, metavar="DIR",
+                    help="keep the set-up databases (PostgreSQL: bench_supervision_kept_<scale>_<officers>; SQLite: a file "
+                         "in DIR) and reuse them on the next run with the same DIR, --scale and --officers")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     add_idle_option(ap)
     args = ap.parse_args()
