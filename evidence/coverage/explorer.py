@@ -141,6 +141,6 @@ def officer_rows(session: Session, user: Reader, unit_id: int | None, start: dat
         row["events"] += n
         row[status] += n
     names = dict(session.execute(select(User.police_id, User.name).where(
-        User.police_id.in_(list(rows)))).tuples().all()) if rows else {}
+        User.police_id.in_(list(rows)))).all()) if rows else {}
     out = [_rate({"police_id": p, "name": names.get(p), **counts}) for p, counts in rows.items()]
     return sorted(out, key=lambda r: (-(r["missing"] + r["partial"]), r["police_id"]))
