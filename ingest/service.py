@@ -102,9 +102,20 @@ def _session_out(store: ObjectStore, up: UploadSession, with_urls: bool) -> Uplo
     out = UploadSessionOut(status=up.status, recording_id=up.recording_id, session_id=up.id,
                            part_size=up.part_size, part_count=up.part_count, reason=up.failure_reason)
     if up.status == SessionStatus.open.value:
+        try:
+            parts = store.landed_parts(up.object_key, up.s3_upload_id)
+        except S3Error as exc:
+            if exc.code != "NoSuchUpload":
+                raise
+            # Storage no longer knows the upload while our record says open: it assembled it and the
+            # database went away before the record followed (or the upload expired). Nothing is left
+            # to send; `complete` settles it (verifies what storage holds, or fails it to be sent anew).
+            out.reason = "object storage has no open upload for this session any more: complete it to settle"
+            if with_urls:
+                out.parts, out.url_expires_in = [], get_settings().part_url_seconds
+            return out
         # Only a part of its planned size counts as landed: a short one must be sent again.
-        landed = {p.part_number for p in store.landed_parts(up.object_key, up.s3_upload_id)
-                  if p.size == expected_part_size(up, p.part_number)}
+        landed = {p.part_number for p in parts if p.size == expected_part_size(up, p.part_number)}
         out.landed = sorted(landed)
         if with_urls:
             out.parts = _part_urls(store, up, [n for n in range(1, up.part_count + 1) if n not in landed])
