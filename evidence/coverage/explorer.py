@@ -48,6 +48,32 @@ def _blank() -> dict:
     return {"events": 0, **{s: 0 for s in STATUSES}}
 
 
+def _counts(session: Session, user: Reader, scope: int | None, start: datetime, end: datetime, stored: bool,
+            stored_reader, key, coverage):
+    """(key, status, events) of the events started in [start, end) in scope's subtree that the reader
+    sees: from the stored day counts (`stored_reader`) for whole local days, else counted live, each
+    event with its status in `coverage` (EventCoverage, or EventOfficerCoverage: each officer's own)."""
+    days, reach = day_counts.whole_days(start, end), counted_units(session, user, scope)
+    if stored and days is not None and reach is not ROWS:
+        return stored_reader(session, *days, reach)
+    q = select(key, coverage.status, func.count()).select_from(EnforcementEvent).join(
+        coverage, coverage.event_id == EnforcementEvent.id).where(
+        EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
+    if scope is not None:
+        q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, scope)))
+    return session.execute(visible_events(session, user, q).group_by(key, coverage.status))
+
+
+def _tally(counts) -> dict:
+    """One row of counts per key from (key, status, events) rows."""
+    rows: dict = {}
+    for key, status, n in counts:
+        row = rows.setdefault(key, _blank())
+        row["events"] += n
+        row[status] += n
+    return rows
+
+
 def _rate(row: dict) -> dict:
     settled = row["events"] - row["pending"]
     row["rate"] = round(row["covered"] / settled, 4) if settled else None
@@ -79,22 +105,8 @@ def unit_rows(session: Session, user: Reader, parent_id: int | None, start: date
     for u in units.values():
         children.setdefault(u.parent_id, []).append(u.id)
     scope = parent_id if parent_id is not None else home
-    days, reach = day_counts.whole_days(start, end), counted_units(session, user, scope)
-    if stored and days is not None and reach is not ROWS:  # the stored counts per day (day_counts)
-        rows = day_counts.by_unit_status(session, *days, reach)
-    else:
-        q = select(EnforcementEvent.unit_id, EventCoverage.status, func.count()).join(
-            EventCoverage, EventCoverage.event_id == EnforcementEvent.id).where(
-            EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
-        if scope is not None:
-            q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, scope)))
-        rows = session.execute(visible_events(session, user, q).group_by(EnforcementEvent.unit_id,
-                                                                         EventCoverage.status))
-    direct: dict[int | None, dict] = {}
-    for unit_id, status, n in rows:
-        row = direct.setdefault(unit_id, _blank())
-        row["events"] += n
-        row[status] += n
+    direct = _tally(_counts(session, user, scope, start, end, stored, day_counts.by_unit_status,
+                            EnforcementEvent.unit_id, EventCoverage))
 
     def total(unit_id: int) -> dict:
         row = dict(direct.get(unit_id, _blank()))
@@ -124,22 +136,8 @@ def officer_rows(session: Session, user: Reader, unit_id: int | None, start: dat
     """Per officer of events in the unit's subtree: each event counted with that officer's own
     status (as the summary by officer counts), worst first."""
     check_unit(session, user, unit_id)
-    days, reach = day_counts.whole_days(start, end), counted_units(session, user, unit_id)
-    if stored and days is not None and reach is not ROWS:  # the stored counts per day (day_counts)
-        counts = day_counts.by_officer_status(session, *days, reach)
-    else:
-        q = select(EventOfficerCoverage.police_id, EventOfficerCoverage.status, func.count()).join(
-            EnforcementEvent, EnforcementEvent.id == EventOfficerCoverage.event_id).where(
-            EnforcementEvent.started_at >= start, EnforcementEvent.started_at < end)
-        if unit_id is not None:
-            q = q.where(EnforcementEvent.unit_id.in_(subtree_unit_ids(session, unit_id)))
-        counts = session.execute(visible_events(session, user, q).group_by(EventOfficerCoverage.police_id,
-                                                                           EventOfficerCoverage.status))
-    rows: dict[str, dict] = {}
-    for police_id, status, n in counts:
-        row = rows.setdefault(police_id, _blank())
-        row["events"] += n
-        row[status] += n
+    rows = _tally(_counts(session, user, unit_id, start, end, stored, day_counts.by_officer_status,
+                          EventOfficerCoverage.police_id, EventOfficerCoverage))
     names = dict(session.execute(select(User.police_id, User.name).where(
         User.police_id.in_(list(rows)))).all()) if rows else {}
     out = [_rate({"police_id": p, "name": names.get(p), **counts}) for p, counts in rows.items()]
