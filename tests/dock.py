@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from docking_station.client import sha256_file
 from tests import media
@@ -37,6 +39,24 @@ def dock(*args: str, env_file: Path, timeout: float = 600, **popen) -> subproces
     env["COLUMNS"] = "200"
     return subprocess.run([DOCK, *args, "-c", str(env_file)], env=env, cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, **popen)
+
+
+def dock_clips_of_today(tmp: Path, base_url: str, station_key: str, serial: str, clips: list[tuple[str, int]],
+                        seconds: float) -> datetime:
+    """H.264 clips, one per (police ID, seed), filmed 10 s apart from two hours ago (or from just after
+    midnight, whichever is later, Asia/Shanghai: the box's default zone), so they fall on today;
+    docked through the agent. Returns when the first began."""
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    start = max(now - timedelta(hours=2), now.replace(hour=0, minute=0, second=5, microsecond=0))
+    camera = tmp / "camera" / "DCIM"
+    camera.mkdir(parents=True)
+    for n, (police_id, seed) in enumerate(clips):
+        at = (start + timedelta(seconds=10 * n)).strftime("%Y%m%d%H%M%S")
+        media.h264_mp4(camera / f"{serial}_{police_id}_{at}_000{n + 1}.mp4", seed=seed, seconds=seconds)
+    env = write_dock_env(tmp / "dock.env", base_url, station_key, tmp / "spool")
+    result = dock("ingest", str(camera.parent), env_file=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return start
 
 
 def dock_process(*args: str, env_file: Path, log: Path) -> subprocess.Popen:

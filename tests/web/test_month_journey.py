@@ -33,8 +33,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from evidence.coverage.generated_month import generate
-from tests import media
-from tests.dock import dock, write_dock_env
+from tests.dock import dock_clips_of_today
 from tests.helpers import poll
 from tests.serve import EVIDENCE, start_serve
 from tests.web.conftest import DESKTOP, PHONE, Pages
@@ -83,16 +82,8 @@ def month(tmp_path_factory):
         assert r.status_code == 201, r.text
         r = http.post("/api/v1/stations", headers=admin, json={"name": "M7 一中队采集站", "unit_code": "M7DD1-ZD1"})
         assert r.status_code == 201, r.text
-        now = datetime.now(TZ)
-        start = max(now - timedelta(hours=2), now.replace(hour=0, minute=0, second=5, microsecond=0))
-        camera = tmp / "camera" / "DCIM"
-        camera.mkdir(parents=True)
-        for n, (police_id, seed) in enumerate(((A, 770), (A, 771), (B, 772))):
-            at = (start + timedelta(seconds=10 * n)).strftime("%Y%m%d%H%M%S")
-            media.h264_mp4(camera / f"CAMM7_{police_id}_{at}_000{n + 1}.mp4", seed=seed, seconds=CLIP_SECONDS)
-        env = write_dock_env(tmp / "dock.env", box.base_url, r.json()["api_key"], tmp / "spool")
-        result = dock("ingest", str(camera.parent), env_file=env)
-        assert result.returncode == 0, result.stdout + result.stderr
+        dock_clips_of_today(tmp, box.base_url, r.json()["api_key"], "CAMM7", [(A, 770), (A, 771), (B, 772)],
+                            CLIP_SECONDS)
 
         def ready():
             items = http.get("/api/v1/recordings", headers=admin, params={"page_size": 100}).json()["items"]

@@ -8,13 +8,11 @@ rates and weights; weights saved from next month on leave this month's score as 
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from tests import media
-from tests.dock import dock, write_dock_env
+from tests.dock import dock_clips_of_today
 from tests.helpers import poll
 from tests.web.conftest import DESKTOP, PHONE
 from tests.web.world import password_of
@@ -53,18 +51,8 @@ def rv(web_world, tmp_path_factory):
         assert r.status_code == 201, r.text
     r = http.post("/api/v1/stations", headers=admin, json={"name": "RV01 采集站", "unit_code": UNIT})
     assert r.status_code == 201, r.text
-    tz = ZoneInfo("Asia/Shanghai")
-    now = datetime.now(tz)
-    start = max(now - timedelta(hours=2), now.replace(hour=0, minute=0, second=5, microsecond=0))
-    tmp = tmp_path_factory.mktemp("rv")
-    camera = tmp / "camera" / "DCIM"
-    camera.mkdir(parents=True)
-    for n, (police_id, seed) in enumerate(((OFFICER_A, 900), (OFFICER_A, 901), (OFFICER_B, 902))):
-        at = (start + timedelta(seconds=10 * n)).strftime("%Y%m%d%H%M%S")
-        media.h264_mp4(camera / f"CAMRV_{police_id}_{at}_000{n + 1}.mp4", seed=seed, seconds=CLIP_SECONDS)
-    env = write_dock_env(tmp / "dock.env", web_world.base_url, r.json()["api_key"], tmp / "spool")
-    result = dock("ingest", str(camera.parent), env_file=env)
-    assert result.returncode == 0, result.stdout + result.stderr
+    start = dock_clips_of_today(tmp_path_factory.mktemp("rv"), web_world.base_url, r.json()["api_key"], "CAMRV",
+                                [(OFFICER_A, 900), (OFFICER_A, 901), (OFFICER_B, 902)], CLIP_SECONDS)
     ours = {OFFICER_A, OFFICER_B}
 
     def ready():
