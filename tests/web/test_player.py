@@ -9,6 +9,7 @@ import math
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.web.conftest import DESKTOP, PHONE, choose_option
 
@@ -107,7 +108,8 @@ def test_a_case_handler_plays_steps_marks_and_attaches_a_clip(pages, web_world, 
     assert abs(att["mark_in"] * FPS - in_frame) <= 1 and abs(att["mark_out"] * FPS - out_frame) <= 1
     assert 1.0 < att["mark_in"] < 1.2 and 4.1 < att["mark_out"] < 4.3
     assert att["note"] == "追尾车辆驶离" and att["attached_by"] == "020304"
-    assert case["case_no"] in page.get_by_test_id("cases").inner_text()
+    # The page reads the recording's cases again after the attach: wait for that answer, not the link.
+    expect(page.get_by_test_id("cases")).to_contain_text(case["case_no"])
 
     # The clip link opens the player at the in-mark, with the marks on the timeline.
     href = page.get_by_test_id("clip-link").locator("a").get_attribute("href")
