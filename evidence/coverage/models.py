@@ -16,7 +16,9 @@ class EnforcementEvent(Base):
     """One enforcement event from the ledger (接处警, 盘查, 现场处罚, 事故处理 …)."""
 
     __tablename__ = "enforcement_events"
-    __table_args__ = (Index("ix_events_start", "started_at"), Index("ix_events_unit_start", "unit_id", "started_at"))
+    __table_args__ = (Index("ix_events_start", "started_at"), Index("ix_events_unit_start", "unit_id", "started_at"),
+                      # one type's events of a period, covering the accident-case grouping (reports._accident_cases)
+                      Index("ix_events_type_start", "event_type", "started_at", "unit_id", "case_no"))
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
     event_type: Mapped[str] = mapped_column(String(24))
