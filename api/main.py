@@ -18,6 +18,7 @@ from api.webapp import mount_webapp
 from evidence.errors import DomainError
 from evidence.logs import configure_logging
 from evidence.store import get_store
+from storage.s3 import STORAGE_ERRORS, unavailable
 
 
 @asynccontextmanager
@@ -71,6 +72,24 @@ def create_app() -> FastAPI:
         return JSONResponse({"detail": "the database is not reachable right now (restarting or "
                                        "overloaded): send the request again in a few seconds"},
                             status_code=503, headers={"Retry-After": "5"})
+
+    async def storage_error(_: Request, exc: Exception) -> JSONResponse:
+        # Object storage down, restarting or overloaded: a 503 the client retries, like the database's.
+        # Anything else it answered (a refusal: wrong keys, a missing bucket) is the administrator's to
+        # fix: a 500 naming the S3 code, the details in the log.
+        code = getattr(exc, "code", None) or type(exc).__name__
+        if unavailable(exc):
+            logging.getLogger(__name__).warning("object storage unreachable or busy: %s: %s", code,
+                                                str(exc).splitlines()[0][:300])
+            return JSONResponse({"detail": "object storage is not reachable right now (restarting or "
+                                           "overloaded): send the request again in a few seconds"},
+                                status_code=503, headers={"Retry-After": "5"})
+        logging.getLogger(__name__).error("object storage refused a request", exc_info=exc)
+        return JSONResponse({"detail": f"object storage refused the request ({code}): the administrator "
+                                       "finds the details in the server's log"}, status_code=500)
+
+    for error in STORAGE_ERRORS:
+        app.add_exception_handler(error, storage_error)
 
     for module in (health, site, auth, admin, accounts, ingest, recordings, recording_detail, library, audit, explorer,
                    coverage, cases, case_workspace, my_work, supervision, review, assessment, periodic, explanations,

@@ -17,12 +17,30 @@ import urllib3
 from minio import Minio
 from minio.commonconfig import GOVERNANCE, COMPLIANCE
 from minio.datatypes import Part
-from minio.error import S3Error
+from minio.error import MinioException, S3Error, ServerError
 from minio.retention import Retention
 
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 8 * 1024 * 1024
+
+
+# S3 error codes that say the service is down or overloaded, not that it refuses the request.
+BUSY_CODES = {"ServiceUnavailable", "SlowDown", "InternalError", "RequestTimeout"}
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether an error of the S3 client means storage is unreachable, restarting or overloaded
+    (worth sending the request again later), rather than a refusal of this request."""
+    if isinstance(exc, (urllib3.exceptions.HTTPError, ServerError)):
+        return True
+    if isinstance(exc, S3Error):
+        status = getattr(exc.response, "status", 0) or 0
+        return exc.code in BUSY_CODES or status >= 500
+    return False
+
+
+STORAGE_ERRORS = (MinioException, urllib3.exceptions.HTTPError)  # what the S3 client raises
 
 
 @dataclass(frozen=True)
