@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import random
 import secrets
 import threading
 import time
@@ -91,7 +91,7 @@ def camera_files(folder: Path, serial: str, officer: str) -> dict[Path, str]:
     media.generate(jobs)
     for i in range(FILES - VIDEOS - PHOTOS):
         size = 6 * 1024 * 1024 + i if i < BIG else 2048 + 97 * i  # the big ones take two parts
-        (d / f"LOG{i:04d}.DAT").write_bytes(os.urandom(size))
+        (d / f"LOG{i:04d}.DAT").write_bytes(random.Random(i).randbytes(size))  # the same bytes every run
     (folder / "DEVICE_INFO.json").write_text(json.dumps({"serial": serial, "police_id": officer}))
     files = {p: "" for p in d.iterdir()}
     assert len(files) == FILES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import time
 
@@ -33,6 +34,7 @@ EXPECT = {
     "truncated": ("unplayable", "no moov atom"),
     "zero": ("unplayable", "zero length"),
     "text": ("unplayable", "not a media file"),
+    "guessed": ("unplayable", "only guessed h263"),
 }
 
 
@@ -65,6 +67,10 @@ def docked(world, service, tmp_path_factory):
     files["zero"].write_bytes(b"")
     files["text"] = name(12, "mp4")
     files["text"].write_text("not a video\n" * 100)
+    # A camera's binary log that ffprobe takes for raw H.263 at its "misdetection possible" score;
+    # ffmpeg even makes a "video" of it, which was shown as ready before.
+    files["guessed"] = camera / "LOG0013.DAT"
+    files["guessed"].write_bytes(random.Random(11489).randbytes(16113))
     shas = {k: sha256_file(p) for k, p in files.items()}
     env = write_dock_env(root / "dock.env", service.base_url, world.station_key, root / "spool", wipe="false")
     result = dock("ingest", str(camera.parent), env_file=env)
