@@ -12,7 +12,7 @@ import ffmpeg
 BROWSER_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2"}
 IMAGE_CONTAINERS = {"image2", "jpeg_pipe", "png_pipe", "webp_pipe", "bmp_pipe"}
 # ffmpeg's own line (AVPROBE_SCORE_RETRY): at or below it ffmpeg warns "misdetection possible".
-# Random bytes (a camera's log, a damaged file) now and then pass as MP3 or MPEG at such a score;
+# Random bytes (a camera's log, a damaged file) now and then pass as raw H.263 or LRC at such a score;
 # real recordings score 50 to 100, a JPEG without its extension 26.
 GUESS_SCORE = 25
 
@@ -92,14 +92,14 @@ def probe(path: Path) -> MediaInfo:
     except ffmpeg.Error as exc:
         raise Unplayable(_explain((exc.stderr or b"").decode("utf-8", "replace"))) from None
     fmt = data.get("format", {})
-    streams = data.get("streams", [])
-    video = next((s for s in streams if s.get("codec_type") == "video"
-                  and not (s.get("disposition") or {}).get("attached_pic")), None)
-    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     container = fmt.get("format_name")
     score = fmt.get("probe_score")
     if isinstance(score, int) and score <= GUESS_SCORE:
         raise Unplayable(f"not a media file (ffprobe only guessed {container}, confidence {score} of 100)")
+    streams = data.get("streams", [])
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not (s.get("disposition") or {}).get("attached_pic")), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     tags = fmt.get("tags") or {}
     duration = float(fmt["duration"]) if fmt.get("duration") not in (None, "N/A") else None
     if video is not None and container in IMAGE_CONTAINERS:
